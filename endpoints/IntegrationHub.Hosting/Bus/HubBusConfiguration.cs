@@ -1,0 +1,81 @@
+using IntegrationHub.Hosting.Observability;
+using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Hosting.Recoverability;
+using Microsoft.Extensions.Logging;
+using Rebus.Config;
+using Rebus.Config.Outbox;
+using Rebus.Logging;
+using Rebus.Persistence.InMem;
+using Rebus.Pipeline;
+using Rebus.Pipeline.Receive;
+using Rebus.Pipeline.Send;
+using Rebus.PostgreSql;
+using Rebus.Retry;
+using Rebus.Retry.Simple;
+using Rebus.Routing;
+using Rebus.Serialization;
+using Rebus.Time;
+using Rebus.Transport;
+using Rebus.Transport.InMem;
+
+namespace IntegrationHub.Hosting.Bus;
+
+/// <summary>The one place where a hub endpoint's Rebus bus is put together, whatever transport and storage it runs on.</summary>
+internal static class HubBusConfiguration
+{
+    public static RebusConfigurer Configure(RebusConfigurer rebus, string endpointName, string? inputQueue, HubOptions options,
+        InMemNetwork network, ILoggerFactory loggerFactory, HubMetrics metrics)
+    {
+        rebus.Logging(l => l.Use(new RebusLoggerFactory(loggerFactory)));
+
+        rebus.Transport(t =>
+        {
+            switch (options.Transport)
+            {
+                case HubTransport.RabbitMq:
+                    RabbitMqTransport.Configure(t, options, endpointName, inputQueue);
+                    break;
+                default:
+                    if (inputQueue is null) t.UseInMemoryTransportAsOneWayClient(network);
+                    else t.UseInMemoryTransport(network, inputQueue);
+                    break;
+            }
+        });
+
+        rebus.Routing(r => r.Register(_ => new ConventionRouter()));
+
+        if (options.Persistence == HubPersistence.PostgreSql)
+        {
+            var cs = options.PostgresConnectionString;
+            rebus.Sagas(s => s.Register(_ => new PostgreSqlSagaStorage(cs)));
+            rebus.Timeouts(t => t.StoreInPostgres(cs, "rebus.timeouts", automaticallyCreateTables: false));
+            rebus.Outbox(o => o.StoreInPostgreSql(cs, new TableName("rebus", "outbox")));
+        }
+        else
+        {
+            rebus.Sagas(s => s.StoreInMemory());
+            rebus.Timeouts(t => t.StoreInMemory());
+        }
+
+        var delays = options.Retries.EffectiveDelays;
+
+        rebus.Options(o =>
+        {
+            o.SetBusName(endpointName);
+            o.SetNumberOfWorkers(inputQueue is null ? 0 : options.Workers);
+            o.SetMaxParallelism(options.MaxParallelism);
+            o.RetryStrategy(errorQueueName: options.ErrorQueue, maxDeliveryAttempts: options.Retries.ImmediateAttempts);
+
+            o.Decorate<ISerializer>(c => new FailFastDeserializer(c.Get<ISerializer>()));
+            o.Decorate<IErrorHandler>(c => new DelayedRetryErrorHandler(
+                c.Get<IErrorHandler>(), c.Get<IErrorTracker>(), c.Get<ITransport>(), delays,
+                options.Retries.ImmediateAttempts, c.Get<IRebusTime>(), metrics, c.Get<IRebusLoggerFactory>()));
+
+            o.Decorate<IPipeline>(c => new PipelineStepInjector(c.Get<IPipeline>())
+                .OnSend(new HubHeadersStep(endpointName), PipelineRelativePosition.Before, typeof(SerializeOutgoingMessageStep))
+                .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep)));
+        });
+
+        return rebus;
+    }
+}

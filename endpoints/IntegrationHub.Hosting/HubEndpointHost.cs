@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using IntegrationHub.Hosting.Bus;
+using IntegrationHub.Hosting.Observability;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rebus.Bus;
+using Rebus.Config;
+using Rebus.Transport.InMem;
+
+namespace IntegrationHub.Hosting;
+
+/// <summary>The buses of the endpoints running in this process, by endpoint name.</summary>
+public sealed class HubBusRegistry
+{
+    readonly ConcurrentDictionary<string, IBus> _buses = new(StringComparer.OrdinalIgnoreCase);
+    readonly ConcurrentDictionary<string, bool> _expected = new(StringComparer.OrdinalIgnoreCase);
+
+    public IBus Get(string endpointName) => _buses.TryGetValue(endpointName, out var bus)
+        ? bus
+        : throw new InvalidOperationException($"Endpoint '{endpointName}' is not running in this process (yet).");
+
+    public IReadOnlyCollection<string> Running => _buses.Keys.ToList();
+
+    public IReadOnlyCollection<string> NotRunning => _expected.Keys.Where(k => !_buses.ContainsKey(k)).ToList();
+
+    internal void Expect(string endpointName) => _expected[endpointName] = true;
+    internal void Started(string endpointName, IBus bus) => _buses[endpointName] = bus;
+    internal void Stopped(string endpointName) => _buses.TryRemove(endpointName, out _);
+}
+
+/// <summary>
+/// Runs one endpoint in its own container, so that several endpoints can share a process (the all-in-one host)
+/// without seeing each other's handlers, exactly as they would in processes of their own.
+/// </summary>
+internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider host) : IHostedService, IAsyncDisposable
+{
+    ServiceProvider? _endpointServices;
+    readonly List<IHostedService> _started = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = host.GetRequiredService<IOptions<HubOptions>>().Value;
+        var configuration = host.GetRequiredService<IConfiguration>();
+        var loggerFactory = host.GetRequiredService<ILoggerFactory>();
+        var network = host.GetRequiredService<InMemNetwork>();
+        var metrics = new HubMetrics(endpoint.Name);
+
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(configuration);
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        endpoint.ConfigureServices(services, configuration);
+        services.AddRebus(
+            rebus => HubBusConfiguration.Configure(rebus, endpoint.Name, endpoint.QueueName, options, network, loggerFactory, metrics),
+            onCreated: async bus =>
+            {
+                foreach (var eventType in endpoint.Subscriptions)
+                    await bus.Subscribe(eventType);
+            });
+
+        _endpointServices = services.BuildServiceProvider();
+        foreach (var hosted in _endpointServices.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(cancellationToken);
+            _started.Add(hosted);
+        }
+
+        host.GetRequiredService<HubBusRegistry>().Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>());
+        loggerFactory.CreateLogger<HubEndpointHost>().LogInformation(
+            "Endpoint {Endpoint} is receiving from {Queue} ({Transport} transport, {Persistence} storage)",
+            endpoint.Name, endpoint.QueueName, options.Transport, options.Persistence);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        host.GetRequiredService<HubBusRegistry>().Stopped(endpoint.Name);
+        for (var i = _started.Count - 1; i >= 0; i--)
+            await _started[i].StopAsync(cancellationToken);
+        _started.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_endpointServices is not null)
+            await _endpointServices.DisposeAsync();
+    }
+}

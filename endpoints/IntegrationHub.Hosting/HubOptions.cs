@@ -1,0 +1,57 @@
+namespace IntegrationHub.Hosting;
+
+public enum HubTransport { InMemory, RabbitMq }
+
+public enum HubPersistence { InMemory, PostgreSql }
+
+/// <summary>The <c>Hub</c> configuration section (environment variables: <c>Hub__Transport</c>, ...).</summary>
+public sealed class HubOptions
+{
+    public const string SectionName = "Hub";
+    public const string DefaultRabbitMq = "amqp://guest:guest@127.0.0.1:5672/";
+    public const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Username=hub;Password=hub;Database=hub";
+
+    public HubTransport Transport { get; set; } = HubTransport.InMemory;
+    public HubPersistence Persistence { get; set; } = HubPersistence.InMemory;
+
+    /// <summary><c>Quorum</c> (default) or <c>Classic</c> RabbitMQ queues.</summary>
+    public string QueueType { get; set; } = "Quorum";
+
+    /// <summary>How many unacknowledged messages the broker hands one endpoint instance at a time.</summary>
+    public ushort Prefetch { get; set; } = 100;
+
+    /// <summary>Rebus workers (threads) and how many messages each endpoint handles concurrently.</summary>
+    public int Workers { get; set; } = 1;
+    public int MaxParallelism { get; set; } = 32;
+
+    public string ErrorQueue { get; set; } = "hub.error";
+
+    public RetryOptions Retries { get; set; } = new();
+
+    /// <summary>Write logs as JSON (always on outside Development unless set to false).</summary>
+    public bool? JsonLogs { get; set; }
+
+    /// <summary>Resolved from <c>ConnectionStrings:RabbitMq</c> / <c>ConnectionStrings:Postgres</c>.</summary>
+    public string RabbitMqConnectionString { get; set; } = DefaultRabbitMq;
+    public string PostgresConnectionString { get; set; } = DefaultPostgres;
+
+    public bool IsDurable => Transport == HubTransport.RabbitMq && Persistence == HubPersistence.PostgreSql;
+}
+
+public sealed class RetryOptions
+{
+    /// <summary>Attempts in a row, in process, before a message is handed to the delayed retries.</summary>
+    public int ImmediateAttempts { get; set; } = 5;
+
+    /// <summary>
+    /// Delays between rounds of immediate attempts (default 10 s, 1 min, 5 min); after the last round the message
+    /// goes to the error queue. <see cref="DelayedRetries"/> = false sends it there after the first round.
+    /// </summary>
+    public TimeSpan[]? Delays { get; set; }
+
+    public bool DelayedRetries { get; set; } = true;
+
+    internal IReadOnlyList<TimeSpan> EffectiveDelays => !DelayedRetries ? [] : Delays is { Length: > 0 } ? Delays : DefaultDelays;
+
+    static readonly TimeSpan[] DefaultDelays = [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)];
+}

@@ -1,0 +1,24 @@
+using Rebus.Messages;
+using Rebus.Serialization;
+
+namespace IntegrationHub.Hosting.Recoverability;
+
+internal sealed class FailFastDeserializer(ISerializer inner) : ISerializer
+{
+    public Task<TransportMessage> Serialize(Message message) => inner.Serialize(message);
+
+    public async Task<Message> Deserialize(TransportMessage transportMessage)
+    {
+        try
+        {
+            return await inner.Deserialize(transportMessage);
+        }
+        catch (Exception exception)
+        {
+            var type = transportMessage.Headers.GetValueOrDefault(Headers.Type) ?? "<no type header>";
+            throw new MessageDeserializationException(
+                $"Message could not be deserialized as '{type}' ({exception.GetType().Name}: {exception.Message}); it will not be retried.",
+                exception);
+        }
+    }
+}
