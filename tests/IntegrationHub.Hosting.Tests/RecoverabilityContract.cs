@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using IntegrationHub.Hosting.Bus;
 using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Rebus.Bus;
 using Rebus.Config;

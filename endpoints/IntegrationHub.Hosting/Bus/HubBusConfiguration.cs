@@ -33,7 +33,7 @@ internal static class HubBusConfiguration
             switch (options.Transport)
             {
                 case HubTransport.RabbitMq:
-                    RabbitMqTransport.Configure(t, options, endpointName, inputQueue);
+                    RabbitMqTransport.Configure(t, options, inputQueue);
                     break;
                 default:
                     if (inputQueue is null) t.UseInMemoryTransportAsOneWayClient(network);

@@ -1,3 +1,4 @@
+using IntegrationHub.Transport.RabbitMq;
 using Rebus.Config;
 using Rebus.Transport;
 
@@ -5,8 +6,13 @@ namespace IntegrationHub.Hosting.Bus;
 
 internal static class RabbitMqTransport
 {
-    public static void Configure(StandardConfigurer<ITransport> t, HubOptions options, string endpointName, string? inputQueue)
+    public static void Configure(StandardConfigurer<ITransport> t, HubOptions options, string? inputQueue)
     {
-        throw new NotSupportedException("RabbitMQ transport is being wired in.");
+        var transport = inputQueue is null
+            ? t.UseHubRabbitMqAsOneWayClient(options.RabbitMqConnectionString)
+            : t.UseHubRabbitMq(options.RabbitMqConnectionString, inputQueue);
+        transport
+            .QueueType(options.QueueType == "Classic" ? RabbitMqQueueType.Classic : RabbitMqQueueType.Quorum)
+            .Prefetch(options.Prefetch);
     }
 }

@@ -1,3 +1,4 @@
+using IntegrationHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Rebus.Messages;
 using Rebus.Transport.InMem;

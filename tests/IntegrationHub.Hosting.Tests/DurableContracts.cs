@@ -1,0 +1,9 @@
+using IntegrationHub.Hosting.Tests.Support;
+
+namespace IntegrationHub.Hosting.Tests;
+
+public sealed class SampleConversation_RabbitMqPostgreSql(DurableInfrastructure infrastructure)
+    : SampleConversationContract<DurableInfrastructure>(infrastructure);
+
+public sealed class Recoverability_RabbitMqPostgreSql(DurableInfrastructure infrastructure)
+    : RecoverabilityContract<DurableInfrastructure>(infrastructure);

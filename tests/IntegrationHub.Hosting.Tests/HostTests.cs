@@ -1,0 +1,83 @@
+using System.Net;
+using System.Text.Json;
+using IntegrationHub.Contracts.Sample.Commands;
+using IntegrationHub.Contracts.Sample.Replies;
+using IntegrationHub.Hosting.Observability;
+using IntegrationHub.Hosting.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Rebus.Config;
+
+namespace IntegrationHub.Hosting.Tests;
+
+/// <summary>The all-in-one host's real Program, booted in its embedded default (no infrastructure).</summary>
+public sealed class HostTests : IClassFixture<WebApplicationFactory<Program>>
+{
+    readonly WebApplicationFactory<Program> _factory;
+    readonly MessageRecorder _recorder = new();
+    readonly string _client = Names.UniqueEndpoint("Client");
+
+    public HostTests(WebApplicationFactory<Program> factory)
+    {
+        _factory = factory.WithWebHostBuilder(web => web.ConfigureServices(services =>
+            services.AddHubEndpoint(new TestEndpoint(_client, s => s.AddSingleton(_recorder).AddRebusHandler<RecordingHandler<EchoResult>>()))));
+    }
+
+    [Fact]
+    public async Task Ready_when_every_endpoint_runs_and_says_what_it_checked()
+    {
+        var response = await _factory.CreateClient().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Contains("Sample", body.RootElement.GetProperty("checks").GetProperty("endpoints").GetProperty("description").GetString());
+        Assert.Contains("in-memory", body.RootElement.GetProperty("checks").GetProperty("rabbitmq").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Live_answers()
+    {
+        var response = await _factory.CreateClient().GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sample_conversation_runs_in_the_embedded_host_and_shows_in_metrics()
+    {
+        var http = _factory.CreateClient();
+        var registry = _factory.Services.GetRequiredService<HubBusRegistry>();
+        var requestId = Guid.NewGuid().ToString();
+
+        await registry.Get(_client).Send(new StartEcho(requestId, "metrics", TimeSpan.FromSeconds(30)));
+        await _recorder.WaitFor<EchoResult>(r => r.RequestId == requestId);
+
+        string metrics = "";
+        await IntegrationHub.Testing.Eventually.Until(async () =>
+        {
+            metrics = await http.GetStringAsync("/metrics");
+            return metrics.Contains("hub_messages_handled_total{", StringComparison.Ordinal) && metrics.Contains("message_type=\"StartEcho\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "the handled StartEcho to be counted on /metrics");
+        Assert.Contains("endpoint=\"Sample\"", metrics);
+    }
+
+    [Fact]
+    public async Task Unreachable_postgres_makes_readiness_fail_with_the_reason()
+    {
+        var options = Options.Create(new HubOptions
+        {
+            Persistence = HubPersistence.PostgreSql,
+            PostgresConnectionString = "Host=127.0.0.1;Port=1;Username=hub;Password=secret;Database=hub",
+        });
+
+        var result = await new PostgresHealthCheck(options).CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Contains("127.0.0.1:1/hub", result.Description);
+        Assert.DoesNotContain("secret", result.Description);
+    }
+}

@@ -1,0 +1,146 @@
+using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Rebus.Bus;
+using Rebus.Config;
+using Rebus.Handlers;
+using Rebus.Sagas;
+
+namespace IntegrationHub.Hosting.Tests;
+
+public sealed record Bump(string Key, bool Fail);
+public sealed record Bumped(string Key, int Count);
+
+/// <summary>Counts bumps per key and announces each new count; throws after both when asked to.</summary>
+public sealed class CounterSaga(IBus bus) : Saga<CounterSagaData>, IAmInitiatedBy<Bump>
+{
+    protected override void CorrelateMessages(ICorrelationConfig<CounterSagaData> config) =>
+        config.Correlate<Bump>(m => m.Key, d => d.Key);
+
+    public async Task Handle(Bump message)
+    {
+        Data.Key = message.Key;
+        Data.Count++;
+        await bus.Publish(new Bumped(message.Key, Data.Count));
+        if (message.Fail)
+            throw new InvalidOperationException("failing after changing the saga and sending a message");
+    }
+}
+
+public sealed class CounterSagaData : SagaData
+{
+    public string Key { get; set; } = "";
+    public int Count { get; set; }
+}
+
+/// <summary>Saga state and the messages a handler sends commit together, through the outbox, on RabbitMQ + PostgreSQL.</summary>
+public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastructure)
+    : IClassFixture<DurableInfrastructure>, IAsyncLifetime
+{
+    readonly MessageRecorder _recorder = new();
+    readonly string _counter = Names.UniqueEndpoint("Counter");
+    readonly string _listener = Names.UniqueEndpoint("Listener");
+    readonly string _errorQueue = "test.error." + Guid.NewGuid().ToString("N")[..8];
+    HubTestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = infrastructure.Settings();
+        settings["Hub:ErrorQueue"] = _errorQueue;
+        settings["Hub:Retries:ImmediateAttempts"] = "1";
+        settings["Hub:Retries:DelayedRetries"] = "false";
+        _host = await HubTestHost.Start(settings,
+            new TestEndpoint(_counter, s => s.AddRebusHandler<CounterSaga>()),
+            new TestEndpoint(_listener, s => s.AddSingleton(_recorder).AddRebusHandler<RecordingHandler<Bumped>>(), typeof(Bumped)));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await infrastructure.CleanUp(HubEndpoint.QueueNameOf(_counter), HubEndpoint.QueueNameOf(_listener), _errorQueue);
+    }
+
+    [Fact]
+    public async Task Failed_handler_leaves_neither_saga_change_nor_sent_message()
+    {
+        var key = Guid.NewGuid().ToString();
+        var bus = _host.Bus(_counter);
+        await bus.SendLocal(new Bump(key, Fail: false));
+        await _recorder.WaitFor<Bumped>(b => b.Key == key && b.Count == 1);
+
+        await bus.SendLocal(new Bump(key, Fail: true));
+        Assert.Single(await infrastructure.TakeMessages(_host, _errorQueue, 1));
+
+        Assert.Equal(1, await SagaCount(key));
+        await bus.SendLocal(new Bump(key, Fail: false));
+        await _recorder.WaitFor<Bumped>(b => b.Key == key && b.Count == 2);
+        await OutboxDrained();
+        Assert.Equal([1, 2], _recorder.OfType<Bumped>().Where(b => b.Key == key).Select(b => b.Count).Order());
+    }
+
+    [Fact]
+    public async Task Successful_handler_commits_saga_change_and_message_exactly_once()
+    {
+        var key = Guid.NewGuid().ToString();
+        await _host.Bus(_counter).SendLocal(new Bump(key, Fail: false));
+
+        await _recorder.WaitFor<Bumped>(b => b.Key == key);
+        await OutboxDrained();
+
+        Assert.Single(_recorder.OfType<Bumped>(), b => b.Key == key);
+        Assert.Equal(1, await SagaCount(key));
+        Assert.Equal(0, await PostgresServer.Scalar<int>(infrastructure.PostgresConnectionString,
+            $"SELECT revision FROM hub.sagas WHERE data->>'Key' = '{key}'"));
+    }
+
+    [Fact]
+    public async Task Saga_state_is_readable_json_for_operators()
+    {
+        var key = Guid.NewGuid().ToString();
+        await _host.Bus(_counter).SendLocal(new Bump(key, Fail: false));
+        await _recorder.WaitFor<Bumped>(b => b.Key == key);
+
+        var type = await PostgresServer.Scalar<string>(infrastructure.PostgresConnectionString,
+            $"SELECT saga_type FROM hub.sagas WHERE data->>'Key' = '{key}'");
+
+        Assert.StartsWith(typeof(CounterSagaData).FullName!, type);
+    }
+
+    Task<int> SagaCount(string key) => PostgresServer.Scalar<int>(infrastructure.PostgresConnectionString,
+        $"SELECT (data->>'Count')::int FROM hub.sagas WHERE data->>'Key' = '{key}'");
+
+    Task OutboxDrained() => Eventually.Until(async () => await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString,
+        "SELECT count(*) FROM rebus.outbox WHERE NOT \"Sent\"") == 0, TimeSpan.FromSeconds(30), "the outbox to have sent everything");
+}
+
+public sealed class MigrationTests : IAsyncLifetime
+{
+    readonly string _database = "hub_migrate_" + Guid.NewGuid().ToString("N")[..8];
+
+    string ConnectionString => new Npgsql.NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = _database }.ConnectionString;
+
+    public Task InitializeAsync() => PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
+
+    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+
+    [Fact]
+    public async Task Migrations_apply_once_when_many_instances_start_together()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => HubDatabase.MigrateAsync(ConnectionString)));
+
+        Assert.Equal(HubDatabase.Migrations.Count, runs.Sum(r => r.Count));
+        Assert.Equal(HubDatabase.Migrations.Count, await PostgresServer.Scalar<int>(ConnectionString, "SELECT count(*) FROM hub.schema_migrations"));
+        Assert.Empty(await HubDatabase.MigrateAsync(ConnectionString));
+    }
+
+    [Fact]
+    public async Task Unreachable_database_is_reported_with_where_it_was_looked_for()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            HubDatabase.MigrateAsync("Host=127.0.0.1;Port=1;Username=hub;Password=hub;Database=hub;Timeout=2"));
+
+        Assert.Contains("Cannot reach PostgreSQL at 127.0.0.1:1/hub", error.Message);
+        Assert.DoesNotContain("Password", error.Message);
+    }
+}
