@@ -11,7 +11,6 @@ public enum RetryStatus
     NotFound,
     NoSourceQueue,
     SourceQueueMissing,
-    ReturnedByBroker,
     NotConfirmed,
 }
 
@@ -83,61 +82,46 @@ public sealed class ErrorQueue : IAsyncDisposable
     public async Task<ErrorQueueListing> ListAsync(int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        long total = await CountAsync(cancellationToken).ConfigureAwait(false);
         var messages = new List<FailedMessage>();
-        await using var scan = await Scan.OpenAsync(_connection, QueueName, confirms: false, cancellationToken).ConfigureAwait(false);
-        while (messages.Count < limit)
+        var scanned = await ScanSnapshotAsync(confirms: false, (_, fetched) =>
         {
-            var fetched = await scan.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (fetched is null)
+            if (messages.Count < limit)
             {
-                break;
+                messages.Add(fetched.Message);
             }
-            messages.Add(fetched.Message);
-            total = Math.Max(total, messages.Count + (long)fetched.Remaining);
-        }
-        return new ErrorQueueListing(QueueName, total, messages);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        return new ErrorQueueListing(QueueName, scanned, messages);
     }
 
     /// <summary>The first message with the given id, left in place; null if there is none.</summary>
     public async Task<FailedMessage?> GetAsync(string messageId, CancellationToken cancellationToken = default)
     {
-        var bound = await CountAsync(cancellationToken).ConfigureAwait(false);
-        await using var scan = await Scan.OpenAsync(_connection, QueueName, confirms: false, cancellationToken).ConfigureAwait(false);
-        for (long i = 0; i < bound; i++)
+        FailedMessage? found = null;
+        await ScanSnapshotAsync(confirms: false, (_, fetched) =>
         {
-            var fetched = await scan.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (fetched is null)
+            if (found is null && fetched.Message.MessageId == messageId)
             {
-                break;
+                found = fetched.Message;
             }
-            if (fetched.Message.MessageId == messageId)
-            {
-                return fetched.Message;
-            }
-        }
-        return null;
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        return found;
     }
 
     /// <summary>Returns the first message with the given id to its source queue.</summary>
     public async Task<RetryOutcome> RetryAsync(string messageId, CancellationToken cancellationToken = default)
     {
-        var bound = await CountAsync(cancellationToken).ConfigureAwait(false);
-        var checkedQueues = new Dictionary<string, string?>(StringComparer.Ordinal);
-        await using var scan = await Scan.OpenAsync(_connection, QueueName, confirms: true, cancellationToken).ConfigureAwait(false);
-        for (long i = 0; i < bound; i++)
+        var missingQueues = new Dictionary<string, string>(StringComparer.Ordinal);
+        RetryOutcome? outcome = null;
+        await ScanSnapshotAsync(confirms: true, async (scan, fetched) =>
         {
-            var fetched = await scan.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (fetched is null)
+            if (outcome is null && fetched.Message.MessageId == messageId)
             {
-                break;
+                outcome = await MoveAsync(scan, fetched, missingQueues, cancellationToken).ConfigureAwait(false);
             }
-            if (fetched.Message.MessageId == messageId)
-            {
-                return await MoveAsync(scan, fetched, checkedQueues, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        return new RetryOutcome(messageId, null, RetryStatus.NotFound,
+        }, cancellationToken).ConfigureAwait(false);
+        return outcome ?? new RetryOutcome(messageId, null, RetryStatus.NotFound,
             $"no message with id '{messageId}' in '{QueueName}'");
     }
 
@@ -147,23 +131,40 @@ public sealed class ErrorQueue : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<RetryOutcome>> RetryAllAsync(CancellationToken cancellationToken = default)
     {
-        var bound = await CountAsync(cancellationToken).ConfigureAwait(false);
-        var checkedQueues = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var missingQueues = new Dictionary<string, string>(StringComparer.Ordinal);
         var outcomes = new List<RetryOutcome>();
-        await using var scan = await Scan.OpenAsync(_connection, QueueName, confirms: true, cancellationToken).ConfigureAwait(false);
-        for (long i = 0; i < bound; i++)
+        await ScanSnapshotAsync(confirms: true, async (scan, fetched) =>
+            outcomes.Add(await MoveAsync(scan, fetched, missingQueues, cancellationToken).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Fetches every message that is in the queue now (bounded by the current ready count, so messages that
+    /// arrive meanwhile are not visited), holding each unacked, and requeues the ones not acked in a single
+    /// step at the end. Walking the whole snapshot keeps the queue order: a quorum queue puts requeued
+    /// messages at its tail, so requeueing only a prefix would rotate it.
+    /// </summary>
+    private async Task<long> ScanSnapshotAsync(bool confirms, Func<Scan, Fetched, Task> onMessage,
+        CancellationToken cancellationToken)
+    {
+        var bound = await CountAsync(cancellationToken).ConfigureAwait(false);
+        long scanned = 0;
+        await using var scan = await Scan.OpenAsync(_connection, QueueName, confirms, cancellationToken).ConfigureAwait(false);
+        while (scanned < bound)
         {
             var fetched = await scan.NextAsync(cancellationToken).ConfigureAwait(false);
             if (fetched is null)
             {
                 break;
             }
-            outcomes.Add(await MoveAsync(scan, fetched, checkedQueues, cancellationToken).ConfigureAwait(false));
+            scanned++;
+            await onMessage(scan, fetched).ConfigureAwait(false);
         }
-        return outcomes;
+        return scanned;
     }
 
-    private async Task<RetryOutcome> MoveAsync(Scan scan, Fetched fetched, Dictionary<string, string?> checkedQueues,
+    private async Task<RetryOutcome> MoveAsync(Scan scan, Fetched fetched, Dictionary<string, string> missingQueues,
         CancellationToken cancellationToken)
     {
         var message = fetched.Message;
@@ -174,15 +175,12 @@ public sealed class ErrorQueue : IAsyncDisposable
                 $"the message has no '{HubHeaders.SourceQueue}' header, so its source queue is unknown; it stays in '{QueueName}'");
         }
 
-        if (!checkedQueues.TryGetValue(source, out var problem))
+        // Existence is decided by the broker itself: the default exchange routes to a queue of that name or
+        // nowhere, and with mandatory set an unroutable message comes back instead of being dropped. (A passive
+        // declare would cost a channel per missing queue.) A queue found missing is not tried again in this run.
+        if (missingQueues.TryGetValue(source, out var knownProblem))
         {
-            (_, problem) = await InspectQueueAsync(source, cancellationToken).ConfigureAwait(false);
-            checkedQueues[source] = problem;
-        }
-        if (problem is not null)
-        {
-            return new RetryOutcome(message.MessageId, source, RetryStatus.SourceQueueMissing,
-                $"source queue '{source}' {problem}; the message stays in '{QueueName}'");
+            return Missing(knownProblem);
         }
 
         var properties = new BasicProperties(fetched.Properties);
@@ -191,7 +189,7 @@ public sealed class ErrorQueue : IAsyncDisposable
             var kept = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var (key, value) in headers)
             {
-                if (!HubHeaders.IsErrorHeader(key))
+                if (!HubHeaders.IsRemovedOnRetry(key))
                 {
                     kept[key] = value;
                 }
@@ -208,9 +206,9 @@ public sealed class ErrorQueue : IAsyncDisposable
         }
         catch (PublishReturnException e)
         {
-            checkedQueues[source] = "no longer exists";
-            return new RetryOutcome(message.MessageId, source, RetryStatus.ReturnedByBroker,
-                $"the broker returned the message ({e.ReplyCode} {e.ReplyText}): source queue '{source}' no longer exists; the message stays in '{QueueName}'");
+            var problem = $"does not exist (the broker returned the message: {e.ReplyCode} {e.ReplyText})";
+            missingQueues[source] = problem;
+            return Missing(problem);
         }
         catch (PublishException)
         {
@@ -220,6 +218,9 @@ public sealed class ErrorQueue : IAsyncDisposable
 
         await scan.AckAsync(fetched.DeliveryTag, cancellationToken).ConfigureAwait(false);
         return new RetryOutcome(message.MessageId, source, RetryStatus.Moved, null);
+
+        RetryOutcome Missing(string problem) => new(message.MessageId, source, RetryStatus.SourceQueueMissing,
+            $"source queue '{source}' {problem}; the message stays in '{QueueName}'");
     }
 
     /// <summary>Ready-message count of a queue, or why it cannot be used (null problem = usable).</summary>
@@ -268,7 +269,7 @@ public sealed class ErrorQueue : IAsyncDisposable
     }
 
     private sealed record Fetched(ulong DeliveryTag, IReadOnlyBasicProperties Properties, ReadOnlyMemory<byte> Body,
-        FailedMessage Message, uint Remaining);
+        FailedMessage Message);
 
     /// <summary>
     /// One pass over the queue on one channel. Fetched messages stay unacked (so the next basic.get returns
@@ -277,8 +278,7 @@ public sealed class ErrorQueue : IAsyncDisposable
     private sealed class Scan : IAsyncDisposable
     {
         private readonly string _queue;
-        private ulong _highestTag;
-        private int _unacked;
+        private readonly SortedSet<ulong> _unacked = [];
 
         private Scan(IChannel channel, string queue)
         {
@@ -305,27 +305,28 @@ public sealed class ErrorQueue : IAsyncDisposable
                 return null;
             }
 
-            _highestTag = Math.Max(_highestTag, result.DeliveryTag);
-            _unacked++;
+            _unacked.Add(result.DeliveryTag);
             var body = result.Body.ToArray();
             var message = FailedMessage.From(result.BasicProperties, body, result.Redelivered);
-            return new Fetched(result.DeliveryTag, result.BasicProperties, body, message, result.MessageCount);
+            return new Fetched(result.DeliveryTag, result.BasicProperties, body, message);
         }
 
         public async Task AckAsync(ulong deliveryTag, CancellationToken cancellationToken)
         {
             await Channel.BasicAckAsync(deliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
-            _unacked--;
+            _unacked.Remove(deliveryTag);
         }
 
         public async ValueTask DisposeAsync()
         {
             try
             {
-                if (_unacked > 0 && Channel.IsOpen)
+                if (_unacked.Count > 0 && Channel.IsOpen)
                 {
-                    // Hand back everything still held, in one go; closing the channel would do the same.
-                    await Channel.BasicNackAsync(_highestTag, multiple: true, requeue: true).ConfigureAwait(false);
+                    // Hand back everything still held, in one go and in order; closing the channel would do the
+                    // same. The tag must be one still unacked: naming an acked tag, even with multiple, makes
+                    // the broker close the channel with PRECONDITION_FAILED (unknown delivery tag).
+                    await Channel.BasicNackAsync(_unacked.Max, multiple: true, requeue: true).ConfigureAwait(false);
                 }
                 if (Channel.IsOpen)
                 {

@@ -21,11 +21,17 @@ public static class HubHeaders
     /// <summary>Added by quorum queues on redelivery; the broker owns it, so it is not carried back either.</summary>
     public const string BrokerDeliveryCount = "x-delivery-count";
 
-    /// <summary>True for headers that are removed before a message is returned to its source queue.</summary>
+    /// <summary>Added by RabbitMQ.Client 7 when publisher confirmations are tracked; the publishing client owns it.</summary>
+    public const string ClientPublishSequenceNumber = "x-dotnet-pub-seq-no";
+
+    /// <summary>True for the hub's error headers, which are removed before a message is returned to its source queue.</summary>
     public static bool IsErrorHeader(string name) =>
         name == ErrorDetails
         || name == SourceQueue
         || name == DelayedRetries
-        || name == BrokerDeliveryCount
         || name.StartsWith(ErrorPrefix, StringComparison.Ordinal);
+
+    /// <summary>Error headers plus the broker/client bookkeeping headers of the error-queue copy.</summary>
+    public static bool IsRemovedOnRetry(string name) =>
+        IsErrorHeader(name) || name == BrokerDeliveryCount || name == ClientPublishSequenceNumber;
 }
