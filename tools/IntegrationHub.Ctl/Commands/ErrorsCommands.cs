@@ -145,6 +145,11 @@ internal static class ErrorsCommands
                 }
             }
 
+            if (!parseResult.GetValue(all))
+            {
+                return outcomes[0].Moved ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
             var moved = outcomes.Count(o => o.Moved);
             var failed = outcomes.Count - moved;
             await output.WriteLineAsync(failed == 0

@@ -60,6 +60,13 @@ public sealed class ErrorQueue : IAsyncDisposable
             await queue.CountAsync(cancellationToken).ConfigureAwait(false);
             return queue;
         }
+        catch (OperationInterruptedException e)
+        {
+            // RabbitMQ.Client 7 reports a refused connection.open (e.g. unknown vhost) only on first use.
+            await queue.DisposeAsync().ConfigureAwait(false);
+            var reason = e.ShutdownReason is { } r ? $"{r.ReplyText} (code {r.ReplyCode})" : e.Message;
+            throw new HubCtlException($"cannot connect to RabbitMQ at {queue.BrokerDisplay}: {reason}", ExitCodes.Unavailable, e);
+        }
         catch
         {
             await queue.DisposeAsync().ConfigureAwait(false);
