@@ -1,0 +1,17 @@
+using System.CommandLine;
+using IntegrationHub.Ctl.Commands;
+
+namespace IntegrationHub.Ctl;
+
+/// <summary>Composes the hubctl command tree; each command group lives in its own file under Commands/.</summary>
+public static class Program
+{
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("hubctl: operator CLI for IntegrationHub");
+        root.Subcommands.Add(ErrorsCommands.Create());
+        return root;
+    }
+
+    public static Task<int> Main(string[] args) => CreateRootCommand().Parse(args).InvokeAsync();
+}
