@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace IntegrationHub.Testing;
+
+/// <summary>Helpers for tests against the real RabbitMQ broker on loopback.</summary>
+public static class RabbitMqBroker
+{
+    public const string DefaultConnectionString = "amqp://guest:guest@127.0.0.1:5672/";
+
+    /// <summary>From env <c>ConnectionStrings__RabbitMq</c>, default <see cref="DefaultConnectionString"/>.</summary>
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } configured ? configured : DefaultConnectionString;
+
+    /// <summary>Management HTTP API base address (same host as the AMQP connection string, port 15672).</summary>
+    public static Uri ManagementApi
+    {
+        get
+        {
+            var amqp = new Uri(ConnectionString);
+            return new Uri($"http://{amqp.Host}:15672/api/");
+        }
+    }
+
+    /// <summary>A unique queue name: <c>test.&lt;guid8&gt;</c>.</summary>
+    public static string NewQueueName(string prefix = "test") => $"{prefix}.{Guid.NewGuid().ToString("N")[..8]}";
+
+    public static async Task<IConnection> ConnectAsync(string clientName = "integrationhub-tests")
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(ConnectionString), ClientProvidedName = clientName };
+        return await factory.CreateConnectionAsync(clientName).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a fresh connection and channel that are closed afterwards.</summary>
+    public static async Task<T> WithChannelAsync<T>(Func<IChannel, Task<T>> action)
+    {
+        await using var connection = await ConnectAsync().ConfigureAwait(false);
+        await using var channel = await connection.CreateChannelAsync().ConfigureAwait(false);
+        var result = await action(channel).ConfigureAwait(false);
+        if (channel.IsOpen) await channel.CloseAsync().ConfigureAwait(false);
+        await connection.CloseAsync().ConfigureAwait(false);
+        return result;
+    }
+
+    public static Task WithChannelAsync(Func<IChannel, Task> action) =>
+        WithChannelAsync<bool>(async channel => { await action(channel).ConfigureAwait(false); return true; });
+
+    /// <summary>Number of ready messages in <paramref name="queueName"/>, via a passive declare.</summary>
+    public static Task<uint> CountMessagesAsync(string queueName) =>
+        WithChannelAsync(async channel => (await channel.QueueDeclarePassiveAsync(queueName).ConfigureAwait(false)).MessageCount);
+
+    public static async Task<bool> QueueExistsAsync(string queueName)
+    {
+        try
+        {
+            await CountMessagesAsync(queueName).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Gets (and acks) the next message of a queue, or null when it is empty.</summary>
+    public static Task<BasicGetResult?> GetAsync(string queueName) =>
+        WithChannelAsync(channel => channel.BasicGetAsync(queueName, autoAck: true));
+
+    public static Task DeleteQueueAsync(string queueName) =>
+        WithChannelAsync(channel => channel.QueueDeleteAsync(queueName, ifUnused: false, ifEmpty: false));
+
+    public static Task DeleteExchangeAsync(string exchangeName) =>
+        WithChannelAsync(channel => channel.ExchangeDeleteAsync(exchangeName, ifUnused: false));
+
+    /// <summary>Runs <c>rabbitmqctl close_all_connections &lt;reason&gt;</c> (closes every client connection of the broker).</summary>
+    public static async Task CloseAllConnectionsAsync(string reason)
+    {
+        var start = new ProcessStartInfo("rabbitmqctl")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("close_all_connections");
+        start.ArgumentList.Add(reason);
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start rabbitmqctl");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl close_all_connections failed with exit code {process.ExitCode}: {await stderr.ConfigureAwait(false)} {await stdout.ConfigureAwait(false)}");
+        }
+    }
+
+    /// <summary>GET on the management HTTP API (guest/guest unless the connection string says otherwise); null on 404.</summary>
+    public static async Task<JsonDocument?> GetManagementJsonAsync(string relativePath)
+    {
+        var amqp = new Uri(ConnectionString);
+        var userInfo = string.IsNullOrEmpty(amqp.UserInfo) ? "guest:guest" : Uri.UnescapeDataString(amqp.UserInfo);
+        using var http = new HttpClient { BaseAddress = ManagementApi, Timeout = TimeSpan.FromSeconds(15) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
+        using var response = await http.GetAsync(relativePath).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+    }
+
+    /// <summary>Decodes an AMQP header-table value (strings arrive as byte[]).</summary>
+    public static string? HeaderString(IReadOnlyBasicProperties properties, string key) =>
+        properties.Headers != null && properties.Headers.TryGetValue(key, out var value)
+            ? value switch { byte[] bytes => Encoding.UTF8.GetString(bytes), null => null, _ => value.ToString() }
+            : null;
+}
+
+/// <summary>Tracks queues/exchanges created by one test and deletes them when disposed.</summary>
+public sealed class RabbitMqTestScope : IAsyncDisposable
+{
+    readonly List<string> _queues = new();
+    readonly List<string> _exchanges = new();
+
+    public string Queue(string prefix = "test")
+    {
+        var name = RabbitMqBroker.NewQueueName(prefix);
+        lock (_queues) _queues.Add(name);
+        return name;
+    }
+
+    public string Exchange(string prefix = "test.events")
+    {
+        var name = RabbitMqBroker.NewQueueName(prefix);
+        lock (_exchanges) _exchanges.Add(name);
+        return name;
+    }
+
+    public void Track(string queueName)
+    {
+        lock (_queues) _queues.Add(queueName);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var queue in _queues.Distinct())
+        {
+            try { await RabbitMqBroker.DeleteQueueAsync(queue).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
+        }
+        foreach (var exchange in _exchanges.Distinct())
+        {
+            try { await RabbitMqBroker.DeleteExchangeAsync(exchange).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
+        }
+    }
+}
