@@ -1,16 +1,23 @@
 using IntegrationHub.Hosting;
 using IntegrationHub.Sample;
 
-// The all-in-one hub: every endpoint in one process. By default in memory, with nothing to install
-// (and nothing durable); Hub__Transport=RabbitMq and Hub__Persistence=PostgreSql for the real thing.
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddHubEndpoint(new SampleEndpoint());
+namespace IntegrationHub.Host;
 
-var app = builder.Build();
-app.MapServiceDefaults();
-app.MapGet("/", () => Results.Redirect("/health/ready"));
-app.Run();
+/// <summary>
+/// The all-in-one hub: every endpoint in one process. By default in memory, with nothing to install (and
+/// nothing durable); Hub__Transport=RabbitMq and Hub__Persistence=PostgreSql for the real thing.
+/// </summary>
+public sealed class Program
+{
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddHubEndpoint(new SampleEndpoint());
 
-/// <summary>Entry point, visible to tests that boot the real host.</summary>
-public partial class Program;
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        app.MapGet("/", () => Results.Redirect("/health/ready"));
+        app.Run();
+    }
+}

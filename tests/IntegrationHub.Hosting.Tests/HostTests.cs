@@ -14,13 +14,13 @@ using Rebus.Config;
 namespace IntegrationHub.Hosting.Tests;
 
 /// <summary>The all-in-one host's real Program, booted in its embedded default (no infrastructure).</summary>
-public sealed class HostTests : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HostTests : IClassFixture<WebApplicationFactory<IntegrationHub.Host.Program>>
 {
-    readonly WebApplicationFactory<Program> _factory;
+    readonly WebApplicationFactory<IntegrationHub.Host.Program> _factory;
     readonly MessageRecorder _recorder = new();
     readonly string _client = Names.UniqueEndpoint("Client");
 
-    public HostTests(WebApplicationFactory<Program> factory)
+    public HostTests(WebApplicationFactory<IntegrationHub.Host.Program> factory)
     {
         _factory = factory.WithWebHostBuilder(web => web.ConfigureServices(services =>
             services.AddHubEndpoint(new TestEndpoint(_client, s => s.AddSingleton(_recorder).AddRebusHandler<RecordingHandler<EchoResult>>()))));
@@ -68,7 +68,7 @@ public sealed class HostTests : IClassFixture<WebApplicationFactory<Program>>
     [Fact]
     public async Task Unreachable_postgres_makes_readiness_fail_with_the_reason()
     {
-        var options = Options.Create(new HubOptions
+        var options = Microsoft.Extensions.Options.Options.Create(new HubOptions
         {
             Persistence = HubPersistence.PostgreSql,
             PostgresConnectionString = "Host=127.0.0.1;Port=1;Username=hub;Password=secret;Database=hub",

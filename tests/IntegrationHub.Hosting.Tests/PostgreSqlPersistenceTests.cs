@@ -111,7 +111,7 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         $"SELECT (data->>'Count')::int FROM hub.sagas WHERE data->>'Key' = '{key}'");
 
     Task OutboxDrained() => Eventually.Until(async () => await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString,
-        "SELECT count(*) FROM rebus.outbox WHERE NOT \"Sent\"") == 0, TimeSpan.FromSeconds(30), "the outbox to have sent everything");
+        "SELECT count(*) FROM hub.outbox") == 0, TimeSpan.FromSeconds(30), "the outbox to have sent everything");
 }
 
 public sealed class MigrationTests : IAsyncLifetime

@@ -3,7 +3,6 @@ using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Hosting.Recoverability;
 using Microsoft.Extensions.Logging;
 using Rebus.Config;
-using Rebus.Config.Outbox;
 using Rebus.Logging;
 using Rebus.Persistence.InMem;
 using Rebus.Pipeline;
@@ -44,12 +43,12 @@ internal static class HubBusConfiguration
 
         rebus.Routing(r => r.Register(_ => new ConventionRouter()));
 
-        if (options.Persistence == HubPersistence.PostgreSql)
+        var durable = options.Persistence == HubPersistence.PostgreSql;
+        var cs = options.PostgresConnectionString;
+        if (durable)
         {
-            var cs = options.PostgresConnectionString;
             rebus.Sagas(s => s.Register(_ => new PostgreSqlSagaStorage(cs)));
-            rebus.Timeouts(t => t.StoreInPostgres(cs, "rebus.timeouts", automaticallyCreateTables: false));
-            rebus.Outbox(o => o.StoreInPostgreSql(cs, new TableName("rebus", "outbox")));
+            rebus.Timeouts(t => t.StoreInPostgres(new PostgresConnectionHelper(cs), "timeouts", automaticallyCreateTables: false, schemaName: "rebus"));
         }
         else
         {
@@ -74,6 +73,19 @@ internal static class HubBusConfiguration
             o.Decorate<IPipeline>(c => new PipelineStepInjector(c.Get<IPipeline>())
                 .OnSend(new HubHeadersStep(endpointName), PipelineRelativePosition.Before, typeof(SerializeOutgoingMessageStep))
                 .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep)));
+
+            if (durable && inputQueue is not null)
+            {
+                o.Decorate<ITransport>(c => new OutboxTransport(c.Get<ITransport>()));
+                o.Register(c => new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()));
+                o.Decorate<IPipeline>(c =>
+                {
+                    _ = c.Get<OutboxForwarder>(); // started with the bus, disposed with it
+                    return new PipelineStepInjector(c.Get<IPipeline>())
+                        .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()),
+                            PipelineRelativePosition.After, typeof(DefaultRetryStep));
+                });
+            }
         });
 
         return rebus;

@@ -15,6 +15,12 @@ internal sealed class MessageObservabilityStep(string endpointName, HubMetrics m
     public async Task Process(IncomingStepContext context, Func<Task> next)
     {
         var headers = context.Load<TransportMessage>().Headers;
+        if (headers.ContainsKey(Headers.DeferredUntil))
+        {
+            await next(); // parked until due, not handled yet
+            return;
+        }
+
         var type = headers.GetValueOrDefault(Headers.Type);
         var started = Stopwatch.GetTimestamp();
 

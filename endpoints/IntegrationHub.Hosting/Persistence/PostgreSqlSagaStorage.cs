@@ -3,14 +3,12 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Rebus.Exceptions;
-using Rebus.PostgreSql.Outbox;
 using Rebus.Sagas;
-using Rebus.Transport;
 
 namespace IntegrationHub.Hosting.Persistence;
 
 /// <summary>
-/// Rebus saga storage on PostgreSQL that writes in the outbox's transaction when there is one (inside a handler),
+/// Rebus saga storage on PostgreSQL that writes in the handler's unit of work (<see cref="PostgreSqlUnitOfWork"/>),
 /// so that a saga step and the messages it sends commit together. Saga data is stored as JSON (<c>hub.sagas</c>)
 /// so operators can read a conversation's state; correlation values are indexed in <c>hub.saga_index</c>.
 /// Concurrent updates of one saga are detected by revision and surface as <see cref="ConcurrencyException"/>,
@@ -18,8 +16,6 @@ namespace IntegrationHub.Hosting.Persistence;
 /// </summary>
 internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStorage
 {
-    // Rebus.PostgreSql keeps the handler's outbox connection under this key in the transaction context.
-    const string OutboxConnectionKey = "current-outbox-connection";
     const string UniqueViolation = "23505";
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
@@ -151,15 +147,18 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
 
     async Task<Scope> Connect()
     {
-        if (AmbientTransactionContext.Current?.Items.TryGetValue(OutboxConnectionKey, out var item) == true && item is OutboxConnection outbox)
-            return new Scope(outbox.Connection, outbox.Transaction, owned: false);
+        if (PostgreSqlUnitOfWork.Current is { } unitOfWork)
+        {
+            var (shared, transaction) = await unitOfWork.Begin();
+            return new Scope(shared, transaction, owned: false);
+        }
 
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         return new Scope(connection, await connection.BeginTransactionAsync(), owned: true);
     }
 
-    /// <summary>Either the handler's outbox transaction (committed by Rebus with the outbox) or one of our own.</summary>
+    /// <summary>Either the handler's unit of work (committed with its outbox) or a transaction of our own.</summary>
     sealed class Scope(NpgsqlConnection connection, NpgsqlTransaction transaction, bool owned) : IAsyncDisposable
     {
         public NpgsqlCommand Command(string sql) => new(sql, connection, transaction);

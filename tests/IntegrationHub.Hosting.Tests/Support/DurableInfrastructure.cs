@@ -43,7 +43,7 @@ public sealed class DurableInfrastructure : IHubInfrastructure
         {
             var properties = new BasicProperties
             {
-                MessageId = headers.GetValueOrDefault(Headers.MessageId),
+                MessageId = headers.GetValueOrDefault(Rebus.Messages.Headers.MessageId),
                 Persistent = true,
                 Headers = headers.ToDictionary(h => h.Key, h => (object?)Encoding.UTF8.GetBytes(h.Value)),
             };

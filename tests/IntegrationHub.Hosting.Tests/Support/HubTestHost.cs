@@ -22,7 +22,7 @@ public sealed class HubTestHost : IAsyncDisposable
 
     public static async Task<HubTestHost> Start(IDictionary<string, string?> settings, params HubEndpoint[] endpoints)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevelForTests();
         foreach (var endpoint in endpoints)

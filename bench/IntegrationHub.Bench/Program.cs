@@ -1,0 +1,2 @@
+Console.Error.WriteLine("The benchmark is being written.");
+return 1;

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Rebus.Messages;
+using Rebus.Transport;
+
+namespace IntegrationHub.Hosting.Persistence;
+
+/// <summary>
+/// One PostgreSQL transaction per handled message: it claims the message in the inbox, holds the saga changes,
+/// and stores the messages the handler sends in the outbox — all committed together, or not at all.
+/// The connection is opened when the message arrives; it lives in the Rebus transaction context.
+/// </summary>
+internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpoint, string messageId) : IAsyncDisposable
+{
+    const string Key = "hub-postgresql-unit-of-work";
+
+    readonly ConcurrentQueue<(string Destination, TransportMessage Message)> _outgoing = new();
+    NpgsqlConnection? _connection;
+    NpgsqlTransaction? _transaction;
+
+    public static PostgreSqlUnitOfWork? Current =>
+        AmbientTransactionContext.Current?.Items.TryGetValue(Key, out var item) == true ? item as PostgreSqlUnitOfWork : null;
+
+    public static PostgreSqlUnitOfWork? In(ITransactionContext context) =>
+        context.Items.TryGetValue(Key, out var item) ? item as PostgreSqlUnitOfWork : null;
+
+    public void AttachTo(ITransactionContext context) => context.Items[Key] = this;
+
+    public IReadOnlyCollection<(string Destination, TransportMessage Message)> Outgoing => _outgoing;
+
+    public async Task<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)> Begin()
+    {
+        if (_connection is null)
+        {
+            _connection = new NpgsqlConnection(connectionString);
+            await _connection.OpenAsync();
+            _transaction = await _connection.BeginTransactionAsync();
+        }
+        return (_connection, _transaction!);
+    }
+
+    /// <summary>Records the message as handled by this endpoint; false when it already was (a redelivery).</summary>
+    public async Task<bool> ClaimInbox()
+    {
+        var (connection, transaction) = await Begin();
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO hub.inbox (endpoint, message_id) VALUES (@endpoint, @id) ON CONFLICT DO NOTHING", connection, transaction);
+        command.Parameters.AddWithValue("endpoint", endpoint);
+        command.Parameters.AddWithValue("id", messageId);
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    public void Enqueue(string destination, TransportMessage message) => _outgoing.Enqueue((destination, message));
+
+    /// <summary>Stores the outgoing messages and commits; returns the outbox ids to delete once they are sent.</summary>
+    public async Task<long[]> Commit()
+    {
+        var (connection, transaction) = await Begin();
+        var ids = new List<long>(_outgoing.Count);
+        if (!_outgoing.IsEmpty)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            foreach (var (destination, message) in _outgoing)
+            {
+                var command = new NpgsqlBatchCommand(
+                    "INSERT INTO hub.outbox (endpoint, message_id, destination, headers, body) VALUES (@e, @m, @d, @h, @b) RETURNING id");
+                command.Parameters.AddWithValue("e", endpoint);
+                command.Parameters.AddWithValue("m", messageId);
+                command.Parameters.AddWithValue("d", destination);
+                command.Parameters.Add(new NpgsqlParameter("h", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(message.Headers) });
+                command.Parameters.AddWithValue("b", message.Body);
+                batch.BatchCommands.Add(command);
+            }
+            await using var reader = await batch.ExecuteReaderAsync();
+            do
+            {
+                while (await reader.ReadAsync()) ids.Add(reader.GetInt64(0));
+            } while (await reader.NextResultAsync());
+        }
+        await transaction.CommitAsync();
+        return ids.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_transaction is not null) await _transaction.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
+    }
+}
