@@ -148,11 +148,33 @@ public sealed class RabbitMqTestScope : IAsyncDisposable
     {
         foreach (var queue in _queues.Distinct())
         {
-            try { await RabbitMqBroker.DeleteQueueAsync(queue).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
+            await BestEffortAsync(() => RabbitMqBroker.DeleteQueueAsync(queue), $"delete queue '{queue}'").ConfigureAwait(false);
         }
         foreach (var exchange in _exchanges.Distinct())
         {
-            try { await RabbitMqBroker.DeleteExchangeAsync(exchange).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
+            await BestEffortAsync(() => RabbitMqBroker.DeleteExchangeAsync(exchange), $"delete exchange '{exchange}'").ConfigureAwait(false);
+        }
+    }
+
+    static async Task BestEffortAsync(Func<Task> action, string what)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (attempt < 3)
+            {
+                Console.Error.WriteLine($"Test cleanup: could not {what} (attempt {attempt}): {exception.Message}; retrying");
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt)).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Console.Error.WriteLine($"Test cleanup: gave up trying to {what}: {exception.Message}");
+                return;
+            }
         }
     }
 }

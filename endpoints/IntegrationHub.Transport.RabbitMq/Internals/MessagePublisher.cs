@@ -69,11 +69,20 @@ internal sealed class MessagePublisher
             }
 
             Result[] results;
+            using var confirmTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            confirmTimeout.CancelAfter(_settings.ConfirmTimeout);
             try
             {
-                var tasks = new Task<Result>[pending.Count];
-                for (var i = 0; i < pending.Count; i++) tasks[i] = PublishOneAsync(channel, pending[i], cancellationToken);
-                results = await Task.WhenAll(tasks).ConfigureAwait(false);
+                if (pending.Count == 1)
+                {
+                    results = [await PublishOneAsync(channel, pending[0], confirmTimeout, cancellationToken).ConfigureAwait(false)];
+                }
+                else
+                {
+                    var tasks = new Task<Result>[pending.Count];
+                    for (var i = 0; i < pending.Count; i++) tasks[i] = PublishOneAsync(channel, pending[i], confirmTimeout, cancellationToken);
+                    results = await Task.WhenAll(tasks).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -108,10 +117,8 @@ internal sealed class MessagePublisher
         }
     }
 
-    async Task<Result> PublishOneAsync(IChannel channel, Pending message, CancellationToken cancellationToken)
+    async Task<Result> PublishOneAsync(IChannel channel, Pending message, CancellationTokenSource timeout, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.ConfirmTimeout);
         try
         {
             await channel.BasicPublishAsync(message.Exchange, message.RoutingKey, message.Mandatory, message.Properties, message.Body, timeout.Token)

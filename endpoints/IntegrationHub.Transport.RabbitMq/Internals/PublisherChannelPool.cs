@@ -1,41 +1,57 @@
-using System.Collections.Concurrent;
 using RabbitMQ.Client;
 using Rebus.Logging;
 
 namespace IntegrationHub.Transport.RabbitMq.Internals;
 
-/// <summary>Pool of publisher-confirm channels. A channel is rented by one commit at a time.</summary>
+/// <summary>
+/// A small set of publisher-confirm channels shared by all concurrent commits (RabbitMQ.Client 7 channels accept
+/// concurrent publishes; sharing lets the broker confirm many messages per round trip with <c>multiple</c> acks).
+/// Closed channels (e.g. after a channel-level error) are replaced on the next rent.
+/// </summary>
 internal sealed class PublisherChannelPool : IAsyncDisposable
 {
     static readonly CreateChannelOptions ConfirmOptions = new(
         publisherConfirmationsEnabled: true,
         publisherConfirmationTrackingEnabled: true);
 
-    readonly ConcurrentBag<IChannel> _idle = new();
     readonly ILog _log;
-    readonly int _maxIdle = Math.Max(8, Environment.ProcessorCount * 4);
+    readonly IChannel?[] _channels;
+    readonly SemaphoreSlim _createLock = new(1, 1);
+    int _next = -1;
     volatile bool _disposed;
 
-    public PublisherChannelPool(ILog log) => _log = log;
+    public PublisherChannelPool(ILog log, int size = 2)
+    {
+        _log = log;
+        _channels = new IChannel?[Math.Max(1, size)];
+    }
 
     public async Task<IChannel> RentAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        while (_idle.TryTake(out var channel))
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length);
+        var channel = Volatile.Read(ref _channels[index]);
+        if (channel is { IsOpen: true }) return channel;
+
+        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (channel.IsOpen) return channel;
-            Discard(channel);
+            channel = _channels[index];
+            if (channel is { IsOpen: true }) return channel;
+            if (channel != null) Discard(channel);
+            channel = await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _channels[index], channel);
+            return channel;
         }
-        return await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _createLock.Release();
+        }
     }
 
     public void Return(IChannel channel)
     {
-        if (!_disposed && channel.IsOpen && _idle.Count < _maxIdle)
-        {
-            _idle.Add(channel);
-            return;
-        }
-        Discard(channel);
+        // channels are shared, nothing to give back; a closed one is replaced by the next RentAsync
     }
 
     void Discard(IChannel channel)
@@ -44,7 +60,6 @@ internal sealed class PublisherChannelPool : IAsyncDisposable
         {
             try
             {
-                if (channel.IsOpen) await channel.CloseAsync().ConfigureAwait(false);
                 await channel.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception exception)
@@ -57,8 +72,10 @@ internal sealed class PublisherChannelPool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        while (_idle.TryTake(out var channel))
+        for (var i = 0; i < _channels.Length; i++)
         {
+            var channel = Interlocked.Exchange(ref _channels[i], null);
+            if (channel == null) continue;
             try
             {
                 if (channel.IsOpen) await channel.CloseAsync().ConfigureAwait(false);

@@ -131,30 +131,43 @@ internal sealed class QueueConsumer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    public async Task<Delivery?> ReceiveAsync(CancellationToken cancellationToken)
+    public async ValueTask<Delivery?> ReceiveAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             if (_needsNewChannel) await RepairAsync(cancellationToken).ConfigureAwait(false);
 
-            while (_buffer.Reader.TryRead(out var delivery))
+            if (!_buffer.Reader.TryRead(out var delivery))
             {
-                // deliveries from a channel that has shut down since were requeued by the broker: skip the stale copy
-                if (delivery.Generation == Generation) return delivery;
+                if (cancellationToken.IsCancellationRequested || _disposed) return null;
+                if (_settings.ReceiveWait <= TimeSpan.Zero) return null;
+
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(_settings.ReceiveWait);
+                try
+                {
+                    if (Thread.CurrentThread.IsThreadPoolThread)
+                    {
+                        // ReadAsync hands each delivery to exactly one waiting receiver
+                        delivery = await _buffer.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // Rebus's dedicated worker thread: wait on it synchronously, so that a delivery is returned
+                        // synchronously and the worker keeps its parallel-operation slots for handlers instead of
+                        // parking them in pending receives (which makes the worker sleep through its back-off)
+                        if (!_buffer.Reader.WaitToReadAsync(wait.Token).AsTask().GetAwaiter().GetResult()) return null;
+                        continue;
+                    }
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
+                {
+                    return null;
+                }
             }
 
-            if (cancellationToken.IsCancellationRequested || _disposed) return null;
-
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(_settings.ReceiveWait);
-            try
-            {
-                if (!await _buffer.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) return null;
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
+            // deliveries from a channel that has shut down since were requeued by the broker: skip the stale copy
+            if (delivery.Generation == Generation) return delivery;
         }
     }
 
