@@ -54,6 +54,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
         services.AddSingleton(configuration);
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Persistence.HandlerDatabase>();
         endpoint.ConfigureServices(services, configuration);
         services.AddRebus(
             rebus => HubBusConfiguration.Configure(rebus, endpoint.Name, endpoint.QueueName, options, network, loggerFactory, metrics),
