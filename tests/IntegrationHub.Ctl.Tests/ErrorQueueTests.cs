@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Bus;
 using System.Text;
 using IntegrationHub.Ctl.Rabbit;
 
@@ -72,14 +73,14 @@ public sealed class ErrorQueueTests : IAsyncLifetime
         Assert.True(moved.BasicProperties.Persistent);
 
         var headers = moved.BasicProperties.Headers!;
-        Assert.Equal(id, Text(headers[HubHeaders.MessageId]));
-        Assert.Equal("corr-" + id, Text(headers[HubHeaders.CorrelationId]));
+        Assert.Equal(id, Text(headers[Rebus.Messages.Headers.MessageId]));
+        Assert.Equal("corr-" + id, Text(headers[Rebus.Messages.Headers.CorrelationId]));
         Assert.Equal("acme", Text(headers[HubHeaders.Tenant]));
         Assert.Equal("cause-1", Text(headers[HubHeaders.CausationId]));
         Assert.Equal("orders-api", Text(headers[HubHeaders.SendingEndpoint]));
         Assert.Equal("application/json;charset=utf-8", Text(headers["rbs2-content-type"]));
-        Assert.DoesNotContain(HubHeaders.ErrorDetails, headers.Keys);
-        Assert.DoesNotContain(HubHeaders.SourceQueue, headers.Keys);
+        Assert.DoesNotContain(Rebus.Messages.Headers.ErrorDetails, headers.Keys);
+        Assert.DoesNotContain(Rebus.Messages.Headers.SourceQueue, headers.Keys);
         Assert.DoesNotContain(HubHeaders.DelayedRetries, headers.Keys);
         Assert.DoesNotContain(headers.Keys, k => k.StartsWith("hub-error-", StringComparison.Ordinal));
         // The error queue's redelivery counter (1 after the listing) must not follow the message: the source

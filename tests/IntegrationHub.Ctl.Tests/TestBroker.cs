@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Bus;
 using System.Text;
 using IntegrationHub.Ctl.Rabbit;
 using RabbitMQ.Client;
@@ -63,10 +64,10 @@ public sealed class TestBroker : IAsyncLifetime
         messageId ??= Guid.NewGuid().ToString();
         var headers = new Dictionary<string, object?>
         {
-            [HubHeaders.MessageId] = Bytes(messageId),
-            [HubHeaders.Type] = Bytes("IntegrationHub.Contracts.Orders.OrderPlaced, IntegrationHub.Contracts"),
-            [HubHeaders.CorrelationId] = Bytes("corr-" + messageId),
-            [HubHeaders.ErrorDetails] = Bytes("System.InvalidOperationException: Customer 42 is blocked\n   at IntegrationHub.Sample.OrderHandler.Handle(OrderPlaced message) in OrderHandler.cs:line 17\n   at Rebus.Pipeline.Receive.DispatchIncomingMessageStep.Process()"),
+            [Rebus.Messages.Headers.MessageId] = Bytes(messageId),
+            [Rebus.Messages.Headers.Type] = Bytes("IntegrationHub.Contracts.Orders.OrderPlaced, IntegrationHub.Contracts"),
+            [Rebus.Messages.Headers.CorrelationId] = Bytes("corr-" + messageId),
+            [Rebus.Messages.Headers.ErrorDetails] = Bytes("System.InvalidOperationException: Customer 42 is blocked\n   at IntegrationHub.Sample.OrderHandler.Handle(OrderPlaced message) in OrderHandler.cs:line 17\n   at Rebus.Pipeline.Receive.DispatchIncomingMessageStep.Process()"),
             [HubHeaders.ErrorType] = Bytes("System.InvalidOperationException"),
             [HubHeaders.ErrorMessage] = Bytes("Customer 42 is blocked"),
             [HubHeaders.ErrorAttempts] = 5,
@@ -79,7 +80,7 @@ public sealed class TestBroker : IAsyncLifetime
         };
         if (sourceQueue is not null)
         {
-            headers[HubHeaders.SourceQueue] = Bytes(sourceQueue);
+            headers[Rebus.Messages.Headers.SourceQueue] = Bytes(sourceQueue);
         }
 
         var properties = new BasicProperties

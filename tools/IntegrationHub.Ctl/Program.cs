@@ -10,6 +10,7 @@ public static class Program
     {
         var root = new RootCommand("hubctl: operator CLI for IntegrationHub");
         root.Subcommands.Add(ErrorsCommands.Create());
+        root.Subcommands.Add(DbCommands.Create());
         return root;
     }
 

@@ -224,7 +224,7 @@ internal static class ErrorsCommands
 
         await output.WriteLineAsync();
         await output.WriteLineAsync("Headers:");
-        foreach (var (key, value) in m.Headers.Where(h => h.Key != HubHeaders.ErrorDetails))
+        foreach (var (key, value) in m.Headers.Where(h => h.Key != Rebus.Messages.Headers.ErrorDetails))
         {
             await output.WriteLineAsync($"  {key} = {Truncate(OneLine(value), 200)}");
         }

@@ -179,7 +179,7 @@ public sealed class ErrorQueue : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(source))
         {
             return new RetryOutcome(message.MessageId, null, RetryStatus.NoSourceQueue,
-                $"the message has no '{HubHeaders.SourceQueue}' header, so its source queue is unknown; it stays in '{QueueName}'");
+                $"the message has no '{Rebus.Messages.Headers.SourceQueue}' header, so its source queue is unknown; it stays in '{QueueName}'");
         }
 
         // Existence is decided by the broker itself: the default exchange routes to a queue of that name or
@@ -196,7 +196,7 @@ public sealed class ErrorQueue : IAsyncDisposable
             var kept = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var (key, value) in headers)
             {
-                if (!HubHeaders.IsRemovedOnRetry(key))
+                if (!RetryHeaders.IsRemovedOnRetry(key))
                 {
                     kept[key] = value;
                 }

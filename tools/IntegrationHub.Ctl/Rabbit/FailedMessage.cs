@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Bus;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -117,7 +118,7 @@ public sealed record FailedMessage
 
         string? Header(string name) => headers.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
-        var messageId = Header(HubHeaders.MessageId) ?? properties.MessageId ?? "(no id)";
+        var messageId = Header(Rebus.Messages.Headers.MessageId) ?? properties.MessageId ?? "(no id)";
         string? bodyText = null;
         string? bodyBase64 = null;
         if (TryDecodeUtf8(body.Span, out var text))
@@ -132,8 +133,8 @@ public sealed record FailedMessage
         return new FailedMessage
         {
             MessageId = messageId,
-            Type = Header(HubHeaders.Type) ?? properties.Type,
-            SourceQueue = Header(HubHeaders.SourceQueue),
+            Type = Header(Rebus.Messages.Headers.Type) ?? properties.Type,
+            SourceQueue = Header(Rebus.Messages.Headers.SourceQueue),
             FailedAt = DateTimeOffset.TryParse(Header(HubHeaders.ErrorFailedAt), CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var failedAt)
                 ? failedAt
@@ -142,8 +143,8 @@ public sealed record FailedMessage
             DelayedRetries = ParseInt(Header(HubHeaders.DelayedRetries)),
             ExceptionType = Header(HubHeaders.ErrorType),
             ExceptionMessage = Header(HubHeaders.ErrorMessage),
-            ErrorDetails = Header(HubHeaders.ErrorDetails),
-            CorrelationId = Header(HubHeaders.CorrelationId) ?? properties.CorrelationId,
+            ErrorDetails = Header(Rebus.Messages.Headers.ErrorDetails),
+            CorrelationId = Header(Rebus.Messages.Headers.CorrelationId) ?? properties.CorrelationId,
             Tenant = Header(HubHeaders.Tenant),
             CausationId = Header(HubHeaders.CausationId),
             SendingEndpoint = Header(HubHeaders.SendingEndpoint),

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Persistence;
+
+namespace IntegrationHub.Ctl.Commands;
+
+/// <summary><c>hubctl db migrate</c>: applies the hub's schema migrations (endpoints also do it at start-up).</summary>
+internal static class DbCommands
+{
+    public const string EnvironmentVariable = "ConnectionStrings__Postgres";
+
+    public static Command Create()
+    {
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = $"Npgsql connection string (default: ${EnvironmentVariable}, else the local development database)",
+            HelpName = "connection-string",
+        };
+        var migrate = new Command("migrate", "Apply the database migrations not yet applied, in order, and list them");
+        migrate.Options.Add(postgres);
+        migrate.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
+        {
+            var connectionString = parseResult.GetValue(postgres)
+                                   ?? Environment.GetEnvironmentVariable(EnvironmentVariable)
+                                   ?? HubOptions.DefaultPostgres;
+            IReadOnlyList<HubDatabase.Migration> applied;
+            try
+            {
+                applied = await HubDatabase.MigrateAsync(connectionString, cancellationToken: cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new HubCtlException(e.Message, ExitCodes.Unavailable, e);
+            }
+
+            var where = HubDatabase.Describe(connectionString);
+            if (applied.Count == 0)
+                await output.WriteLineAsync($"{where}: schema is up to date (version {HubDatabase.Migrations[^1].Version}).");
+            foreach (var migration in applied)
+                await output.WriteLineAsync($"{where}: applied {migration.Version:D4} {migration.Name}");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+
+        var db = new Command("db", "The hub's PostgreSQL database");
+        db.Subcommands.Add(migrate);
+        return db;
+    }
+}
