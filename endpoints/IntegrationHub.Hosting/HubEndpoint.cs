@@ -16,6 +16,12 @@ public abstract class HubEndpoint
     /// <summary>Register the endpoint's handlers, sagas and adapters.</summary>
     public abstract void ConfigureServices(IServiceCollection services, IConfiguration configuration);
 
+    /// <summary>
+    /// Tables the endpoint keeps of its own (PostgreSQL mode): typically
+    /// <c>MigrationSet.FromAssembly(Name.ToLowerInvariant(), GetType().Assembly)</c> over its <c>Migrations/*.sql</c>.
+    /// </summary>
+    public virtual Persistence.MigrationSet? Migrations => null;
+
     /// <summary>Event types the endpoint subscribes to when it starts.</summary>
     public virtual IEnumerable<Type> Subscriptions => [];
 

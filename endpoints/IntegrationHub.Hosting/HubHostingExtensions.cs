@@ -31,6 +31,7 @@ public static class HubHostingExtensions
     {
         if (!services.Any(s => s.ServiceType == typeof(HubBusRegistry)))
             throw new InvalidOperationException("Call builder.AddHubCore() (or AddServiceDefaults()) before adding endpoints to a service collection.");
+        services.AddSingleton(endpoint);
         services.AddSingleton<IHostedService>(sp =>
         {
             sp.GetRequiredService<HubBusRegistry>().Expect(endpoint.Name);
@@ -74,7 +75,7 @@ public static class HubHostingExtensions
 }
 
 /// <summary>Says loudly what the process is running on, and migrates the database before the endpoints start.</summary>
-internal sealed class HubStartup(IOptions<HubOptions> options, ILogger<HubStartup> logger) : IHostedService
+internal sealed class HubStartup(IOptions<HubOptions> options, IEnumerable<HubEndpoint> endpoints, ILogger<HubStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -88,7 +89,8 @@ internal sealed class HubStartup(IOptions<HubOptions> options, ILogger<HubStartu
         }
 
         if (o.Persistence == HubPersistence.PostgreSql)
-            await HubDatabase.MigrateAsync(o.PostgresConnectionString, logger, cancellationToken);
+            await HubDatabase.MigrateAsync(o.PostgresConnectionString, logger, cancellationToken,
+                endpoints.Select(e => e.Migrations).OfType<MigrationSet>());
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

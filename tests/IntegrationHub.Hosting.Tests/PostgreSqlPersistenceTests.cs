@@ -130,7 +130,7 @@ public sealed class MigrationTests : IAsyncLifetime
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => HubDatabase.MigrateAsync(ConnectionString)));
 
         Assert.Equal(HubDatabase.Migrations.Count, runs.Sum(r => r.Count));
-        Assert.Equal(HubDatabase.Migrations.Count, await PostgresServer.Scalar<int>(ConnectionString, "SELECT count(*) FROM hub.schema_migrations"));
+        Assert.Equal(HubDatabase.Migrations.Count, await PostgresServer.Scalar<int>(ConnectionString, "SELECT count(*) FROM hub.schema_migrations WHERE scope = 'hub'"));
         Assert.Empty(await HubDatabase.MigrateAsync(ConnectionString));
     }
 
