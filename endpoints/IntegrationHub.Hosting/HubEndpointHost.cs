@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using IntegrationHub.Hosting.Bus;
 using IntegrationHub.Hosting.Observability;
+using IntegrationHub.Hosting.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,10 +17,16 @@ namespace IntegrationHub.Hosting;
 public sealed class HubBusRegistry
 {
     readonly ConcurrentDictionary<string, IBus> _buses = new(StringComparer.OrdinalIgnoreCase);
+    readonly ConcurrentDictionary<string, HubTransactions> _transactions = new(StringComparer.OrdinalIgnoreCase);
     readonly ConcurrentDictionary<string, bool> _expected = new(StringComparer.OrdinalIgnoreCase);
 
     public IBus Get(string endpointName) => _buses.TryGetValue(endpointName, out var bus)
         ? bus
+        : throw new InvalidOperationException($"Endpoint '{endpointName}' is not running in this process (yet).");
+
+    /// <summary>Atomic "write state + send messages" for code of this endpoint that runs outside a handler (HTTP APIs).</summary>
+    public HubTransactions Transactions(string endpointName) => _transactions.TryGetValue(endpointName, out var transactions)
+        ? transactions
         : throw new InvalidOperationException($"Endpoint '{endpointName}' is not running in this process (yet).");
 
     public IReadOnlyCollection<string> Running => _buses.Keys.ToList();
@@ -27,7 +34,11 @@ public sealed class HubBusRegistry
     public IReadOnlyCollection<string> NotRunning => _expected.Keys.Where(k => !_buses.ContainsKey(k)).ToList();
 
     internal void Expect(string endpointName) => _expected[endpointName] = true;
-    internal void Started(string endpointName, IBus bus) => _buses[endpointName] = bus;
+    internal void Started(string endpointName, IBus bus, HubTransactions transactions)
+    {
+        _transactions[endpointName] = transactions;
+        _buses[endpointName] = bus;
+    }
     internal void Stopped(string endpointName) => _buses.TryRemove(endpointName, out _);
 }
 
@@ -47,6 +58,11 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
         var loggerFactory = host.GetRequiredService<ILoggerFactory>();
         var network = host.GetRequiredService<InMemNetwork>();
         var metrics = new HubMetrics(endpoint.Name);
+        var endpointTransport = new EndpointTransport();
+        var transactions = new HubTransactions(
+            options.Persistence == HubPersistence.PostgreSql ? options.PostgresConnectionString : null, endpoint.Name,
+            () => endpointTransport.Transport ?? throw new InvalidOperationException($"Endpoint {endpoint.Name} has not started"),
+            new RebusLoggerFactory(loggerFactory));
 
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -55,9 +71,11 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Persistence.HandlerDatabase>();
+        services.AddSingleton(transactions);
+        services.AddSingleton(host.GetRequiredService<Departments.DepartmentRegistry>());
         endpoint.ConfigureServices(services, configuration);
         services.AddRebus(
-            rebus => HubBusConfiguration.Configure(rebus, endpoint.Name, endpoint.QueueName, options, network, loggerFactory, metrics),
+            rebus => HubBusConfiguration.Configure(rebus, endpoint.Name, endpoint.QueueName, options, network, loggerFactory, metrics, endpointTransport),
             onCreated: async bus =>
             {
                 foreach (var eventType in endpoint.Subscriptions)
@@ -71,7 +89,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
             _started.Add(hosted);
         }
 
-        host.GetRequiredService<HubBusRegistry>().Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>());
+        host.GetRequiredService<HubBusRegistry>().Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>(), transactions);
         loggerFactory.CreateLogger<HubEndpointHost>().LogInformation(
             "Endpoint {Endpoint} is receiving from {Queue} ({Transport} transport, {Persistence} storage)",
             endpoint.Name, endpoint.QueueName, options.Transport, options.Persistence);

@@ -56,6 +56,7 @@ public static class HubHostingExtensions
             .ValidateOnStart();
 
         services.AddSingleton<HubBusRegistry>();
+        services.AddSingleton(sp => Departments.DepartmentRegistry.From(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton(_ => new InMemNetwork());
         // Registered before any endpoint: the schema exists before a bus touches it.
         services.AddHostedService<HubStartup>();

@@ -107,6 +107,41 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         Assert.StartsWith(typeof(CounterSagaData).FullName!, type);
     }
 
+    [Fact]
+    public async Task Work_outside_a_handler_commits_state_and_messages_together_or_not_at_all()
+    {
+        await PostgresServer.Execute("CREATE TABLE IF NOT EXISTS public.notes (key text PRIMARY KEY)", infrastructure.PostgresConnectionString);
+        var transactions = _host.Services.GetRequiredService<HubBusRegistry>().Transactions(_counter);
+        var bus = _host.Bus(_counter);
+        var abandoned = Guid.NewGuid().ToString();
+        var completed = Guid.NewGuid().ToString();
+
+        await using (transactions.Begin())
+        {
+            await Note(abandoned);
+            await bus.Advanced.Topics.Publish(typeof(Bumped).FullName + ", " + typeof(Bumped).Assembly.GetName().Name, new Bumped(abandoned, 1));
+        }
+        await using (var transaction = transactions.Begin())
+        {
+            await Note(completed);
+            await bus.Advanced.Topics.Publish(typeof(Bumped).FullName + ", " + typeof(Bumped).Assembly.GetName().Name, new Bumped(completed, 1));
+            await transaction.Complete();
+        }
+
+        await _recorder.WaitFor<Bumped>(b => b.Key == completed);
+        await OutboxDrained();
+        Assert.DoesNotContain(_recorder.OfType<Bumped>(), b => b.Key == abandoned);
+        Assert.Equal(0, await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString, $"SELECT count(*) FROM public.notes WHERE key = '{abandoned}'"));
+        Assert.Equal(1, await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString, $"SELECT count(*) FROM public.notes WHERE key = '{completed}'"));
+    }
+
+    static async Task Note(string key)
+    {
+        await using var command = await new HandlerDatabase().Command("INSERT INTO public.notes (key) VALUES (@key)");
+        command.Parameters.AddWithValue("key", key);
+        await command.ExecuteNonQueryAsync();
+    }
+
     Task<int> SagaCount(string key) => PostgresServer.Scalar<int>(infrastructure.PostgresConnectionString,
         $"SELECT (data->>'Count')::int FROM hub.sagas WHERE data->>'Key' = '{key}'");
 

@@ -23,7 +23,7 @@ namespace IntegrationHub.Hosting.Bus;
 internal static class HubBusConfiguration
 {
     public static RebusConfigurer Configure(RebusConfigurer rebus, string endpointName, string? inputQueue, HubOptions options,
-        InMemNetwork network, ILoggerFactory loggerFactory, HubMetrics metrics)
+        InMemNetwork network, ILoggerFactory loggerFactory, HubMetrics metrics, EndpointTransport endpointTransport)
     {
         rebus.Logging(l => l.Use(new RebusLoggerFactory(loggerFactory)));
 
@@ -76,7 +76,7 @@ internal static class HubBusConfiguration
 
             if (durable && inputQueue is not null)
             {
-                o.Decorate<ITransport>(c => new OutboxTransport(c.Get<ITransport>()));
+                o.Decorate<ITransport>(c => endpointTransport.Transport = new OutboxTransport(c.Get<ITransport>()));
                 o.Register(c => new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()));
                 o.Decorate<IPipeline>(c =>
                 {
@@ -90,4 +90,10 @@ internal static class HubBusConfiguration
 
         return rebus;
     }
+}
+
+/// <summary>The endpoint's transport as Rebus built it, for work that sends outside the bus's pipeline.</summary>
+internal sealed class EndpointTransport
+{
+    public ITransport? Transport { get; set; }
 }

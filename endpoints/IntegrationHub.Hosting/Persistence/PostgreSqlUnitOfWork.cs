@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Rebus.Logging;
 using Rebus.Messages;
 using Rebus.Transport;
 
@@ -81,6 +82,35 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
         }
         await transaction.CommitAsync();
         return ids.ToArray();
+    }
+
+    /// <summary>
+    /// Commits, then sends the stored messages at once and removes them from the outbox. A send that fails after
+    /// the commit is logged, not thrown: the work is committed and the <see cref="OutboxForwarder"/> sends the rest.
+    /// </summary>
+    public async Task CommitAndDispatch(ITransport transport, ILog log)
+    {
+        var outboxIds = await Commit();
+        if (outboxIds.Length == 0) return;
+        try
+        {
+            using (var scope = new RebusTransactionScope())
+            {
+                foreach (var (destination, message) in _outgoing)
+                    await transport.Send(destination, message, scope.TransactionContext);
+                await scope.CompleteAsync();
+            }
+
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
+            delete.Parameters.AddWithValue("ids", outboxIds);
+            await delete.ExecuteNonQueryAsync();
+        }
+        catch (Exception exception)
+        {
+            log.Warn(exception, "Messages sent by {messageId} in {endpoint} are stored but not yet sent; the outbox forwarder will send them", messageId, endpoint);
+        }
     }
 
     public async ValueTask DisposeAsync()

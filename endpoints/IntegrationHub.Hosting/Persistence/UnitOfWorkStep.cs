@@ -1,4 +1,3 @@
-using Npgsql;
 using Rebus.Logging;
 using Rebus.Messages;
 using Rebus.Pipeline;
@@ -40,35 +39,6 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
 
         await next();
 
-        transactionContext.OnCommit(async _ =>
-        {
-            var outboxIds = await unitOfWork.Commit();
-            if (outboxIds.Length > 0)
-                await SendCommitted(unitOfWork, outboxIds, messageId);
-        });
-    }
-
-    async Task SendCommitted(PostgreSqlUnitOfWork unitOfWork, long[] outboxIds, string messageId)
-    {
-        try
-        {
-            using (var scope = new RebusTransactionScope())
-            {
-                foreach (var (destination, message) in unitOfWork.Outgoing)
-                    await transport.Send(destination, message, scope.TransactionContext);
-                await scope.CompleteAsync();
-            }
-
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
-            delete.Parameters.AddWithValue("ids", outboxIds);
-            await delete.ExecuteNonQueryAsync();
-        }
-        catch (Exception exception)
-        {
-            // Committed is committed: the incoming message is done; the forwarder sends what is left.
-            _log.Warn(exception, "Messages sent by {messageId} are stored but not yet sent; the outbox forwarder will send them", messageId);
-        }
+        transactionContext.OnCommit(_ => unitOfWork.CommitAndDispatch(transport, _log));
     }
 }
