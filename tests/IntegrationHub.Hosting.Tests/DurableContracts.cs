@@ -1,4 +1,5 @@
-using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Testing;
+using IntegrationHub.Hosting;
 
 namespace IntegrationHub.Hosting.Tests;
 

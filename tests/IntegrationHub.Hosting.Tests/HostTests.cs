@@ -1,9 +1,10 @@
+using IntegrationHub.Testing;
 using System.Net;
 using System.Text.Json;
 using IntegrationHub.Contracts.Sample.Commands;
 using IntegrationHub.Contracts.Sample.Replies;
 using IntegrationHub.Hosting.Observability;
-using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using IntegrationHub.Hosting.Persistence;
-using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Hosting;
 using IntegrationHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Rebus.Bus;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using IntegrationHub.Hosting.Bus;
-using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Hosting;
 using IntegrationHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Rebus.Bus;

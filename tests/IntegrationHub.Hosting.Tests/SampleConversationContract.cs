@@ -1,8 +1,9 @@
+using IntegrationHub.Testing;
 using IntegrationHub.Contracts.Sample.Commands;
 using IntegrationHub.Contracts.Sample.Events;
 using IntegrationHub.Contracts.Sample.Replies;
 using IntegrationHub.Hosting.Bus;
-using IntegrationHub.Hosting.Tests.Support;
+using IntegrationHub.Hosting;
 using IntegrationHub.Sample;
 using Microsoft.Extensions.DependencyInjection;
 using Rebus.Config;

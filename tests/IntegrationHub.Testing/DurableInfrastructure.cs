@@ -1,10 +1,11 @@
+using IntegrationHub.Hosting;
 using System.Text;
 using IntegrationHub.Testing;
 using Npgsql;
 using RabbitMQ.Client;
 using Rebus.Messages;
 
-namespace IntegrationHub.Hosting.Tests.Support;
+namespace IntegrationHub.Testing;
 
 /// <summary>
 /// The production combination: the hub's RabbitMQ transport on the real broker, and PostgreSQL storage in a

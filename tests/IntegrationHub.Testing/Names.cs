@@ -1,4 +1,4 @@
-namespace IntegrationHub.Hosting.Tests.Support;
+namespace IntegrationHub.Testing;
 
 public static class Names
 {

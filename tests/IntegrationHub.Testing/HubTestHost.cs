@@ -1,10 +1,11 @@
+using IntegrationHub.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rebus.Bus;
 
-namespace IntegrationHub.Hosting.Tests.Support;
+namespace IntegrationHub.Testing;
 
 /// <summary>
 /// A real generic host with the hub's hosting, one or more endpoints, and the settings a test chooses

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Rebus.Messages;
 using Rebus.Transport.InMem;
 
-namespace IntegrationHub.Hosting.Tests.Support;
+namespace IntegrationHub.Testing;
 
 /// <summary>
 /// What a contract suite needs from the infrastructure it runs on: the settings that select it, and a way to

@@ -1,7 +1,8 @@
+using IntegrationHub.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace IntegrationHub.Hosting.Tests.Support;
+namespace IntegrationHub.Testing;
 
 /// <summary>An endpoint assembled by a test: its name, its handlers, its subscriptions.</summary>
 public sealed class TestEndpoint(string name, Action<IServiceCollection> configure, params Type[] subscriptions) : HubEndpoint

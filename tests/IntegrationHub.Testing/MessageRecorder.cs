@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Rebus.Handlers;
 using Rebus.Pipeline;
 
-namespace IntegrationHub.Hosting.Tests.Support;
+namespace IntegrationHub.Testing;
 
 public sealed record Received(object Message, IReadOnlyDictionary<string, string> Headers);
 
