@@ -53,8 +53,8 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = host.GetRequiredService<IOptions<HubOptions>>().Value;
         var configuration = host.GetRequiredService<IConfiguration>();
+        var options = EndpointOptions(host.GetRequiredService<IOptions<HubOptions>>().Value, configuration);
         var loggerFactory = host.GetRequiredService<ILoggerFactory>();
         var network = host.GetRequiredService<InMemNetwork>();
         var metrics = new HubMetrics(endpoint.Name);
@@ -93,6 +93,18 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
         loggerFactory.CreateLogger<HubEndpointHost>().LogInformation(
             "Endpoint {Endpoint} is receiving from {Queue} ({Transport} transport, {Persistence} storage)",
             endpoint.Name, endpoint.QueueName, options.Transport, options.Persistence);
+    }
+
+    /// <summary>The process-wide <c>Hub</c> settings, overridden by the endpoint's own section <c>Hub:Endpoints:{Name}</c>.</summary>
+    HubOptions EndpointOptions(HubOptions shared, IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{HubOptions.SectionName}:Endpoints:{endpoint.Name}");
+        if (!section.Exists()) return shared;
+        var options = new HubOptions();
+        configuration.GetSection(HubOptions.SectionName).Bind(options);
+        section.Bind(options);
+        HubHostingExtensions.ApplyConnectionStrings(options, configuration);
+        return options;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using IntegrationHub.Contracts.Sample.Events;
 using IntegrationHub.Hosting;
 using Rebus.Config;
 
@@ -15,5 +16,8 @@ public sealed class SampleEndpoint : HubEndpoint
     {
         services.AddRebusHandler<EchoSaga>();
         services.AddRebusHandler<EchoProviderSimulator>();
+        services.AddRebusHandler<EchoFinishedLog>();
     }
+
+    public override IEnumerable<Type> Subscriptions => [typeof(EchoFinished)];
 }
