@@ -7,7 +7,7 @@ namespace IntegrationHub.Ctl.Rabbit;
 /// <summary>Opens AMQP connections and turns connection failures into one-line messages.</summary>
 public static class BrokerConnection
 {
-    public const string DefaultUri = "amqp://guest:guest@127.0.0.1:5672/";
+    public const string DefaultUri = IntegrationHub.Hosting.HubOptions.DefaultRabbitMq;
     public const string EnvironmentVariable = "ConnectionStrings__RabbitMq";
 
     /// <summary>The URI from <c>ConnectionStrings__RabbitMq</c>, else the local default.</summary>
