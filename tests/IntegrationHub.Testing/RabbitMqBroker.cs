@@ -10,7 +10,7 @@ namespace IntegrationHub.Testing;
 /// <summary>Helpers for tests against the real RabbitMQ broker on loopback.</summary>
 public static class RabbitMqBroker
 {
-    public const string DefaultConnectionString = "amqp://guest:guest@127.0.0.1:5672/";
+    public const string DefaultConnectionString = IntegrationHub.Hosting.HubOptions.DefaultRabbitMq;
 
     /// <summary>From env <c>ConnectionStrings__RabbitMq</c>, default <see cref="DefaultConnectionString"/>.</summary>
     public static string ConnectionString =>
