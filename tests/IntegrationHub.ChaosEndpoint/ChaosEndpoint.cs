@@ -21,9 +21,14 @@ public sealed class ChaosEndpoint(string name) : HubEndpoint
         var connectionString = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is required: the chaos endpoint records its attempts in PostgreSQL.");
         services.AddSingleton(_ => new ChaosAttempts(NpgsqlDataSource.Create(connectionString)));
+        // Optional work time inside the open transaction (a real handler calls an API here): handlers overlap, so a
+        // kill -9 catches some of them between their inbox claim and their commit.
+        services.AddSingleton(new ChaosSettings(TimeSpan.FromMilliseconds(configuration.GetValue("Chaos:HandlerDelayMs", 0))));
         services.AddRebusHandler<WorkHandler>();
     }
 }
+
+public sealed record ChaosSettings(TimeSpan HandlerDelay);
 
 /// <summary>
 /// Records every invocation of the handler on a connection of its own, in autocommit: the row stays even when the
@@ -45,11 +50,13 @@ public sealed class ChaosAttempts(NpgsqlDataSource dataSource) : IAsyncDisposabl
 /// (a) counts the invocation outside the message transaction; (b) writes the effect through <see cref="HandlerDatabase"/>,
 /// i.e. in the message's transaction together with its inbox claim: committed once, or not at all.
 /// </summary>
-public sealed class WorkHandler(ChaosAttempts attempts, HandlerDatabase database) : IHandleMessages<Work>
+public sealed class WorkHandler(ChaosAttempts attempts, HandlerDatabase database, ChaosSettings settings) : IHandleMessages<Work>
 {
     public async Task Handle(Work message)
     {
         await attempts.Record(message.Id);
+
+        if (settings.HandlerDelay > TimeSpan.Zero) await Task.Delay(settings.HandlerDelay);
 
         await using var command = await database.Command("INSERT INTO chaos_effects (id) VALUES (@id)");
         command.Parameters.AddWithValue("id", message.Id);
