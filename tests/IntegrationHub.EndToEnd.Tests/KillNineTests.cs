@@ -39,6 +39,9 @@ public sealed class KillNineTests(ITestOutputHelper output)
     /// </summary>
     static readonly int HandlerDelayMs = IntFromEnvironment("CHAOS_HANDLER_DELAY_MS", 50, allowZero: true);
 
+    /// <summary>Handlers seen mid-transaction (invoked, not committed) for the kill to go ahead.</summary>
+    const int MinInFlightAtKill = 5;
+
     [Fact]
     [Trait("Category", "EndToEnd")]
     public async Task Killing_the_endpoint_with_kill_9_mid_flow_loses_no_message()
@@ -92,9 +95,16 @@ public sealed class KillNineTests(ITestOutputHelper output)
             var sendClock = Stopwatch.StartNew();
             var sending = SendAll(client, queue);
 
-            // 3. kill -9 once enough effects are committed: mid-flow, with deliveries in flight
-            await Eventually.Until(async () => await Count(databaseConnectionString, "chaos_effects") >= KillAfterEffects || sending.IsFaulted,
-                TimeSpan.FromSeconds(90), $"{KillAfterEffects} effects are committed before the kill");
+            // 3. kill -9 once enough effects are committed, at a moment when handlers are seen between their inbox claim
+            //    and their commit (one statement, one snapshot: invoked ids minus committed inbox rows)
+            long effectsSeen = 0, inFlightSeen = 0;
+            await Eventually.Until(async () =>
+                {
+                    if (sending.IsFaulted) return true;
+                    (effectsSeen, inFlightSeen) = await Progress(databaseConnectionString, endpoint);
+                    return effectsSeen >= KillAfterEffects && inFlightSeen >= MinInFlightAtKill;
+                },
+                TimeSpan.FromSeconds(90), $"{KillAfterEffects} effects are committed and at least {MinInFlightAtKill} handlers are mid-transaction");
             if (sending.IsFaulted) await sending;
             await first.KillHard(TimeSpan.FromSeconds(10));
             var killedAt = sendClock.Elapsed;
@@ -105,11 +115,12 @@ public sealed class KillNineTests(ITestOutputHelper output)
             // the inbox row commits with the message's transaction: ids invoked but without one were cut off by the kill
             var committedAtKill = await Scalar(databaseConnectionString, $"SELECT count(*) FROM hub.inbox WHERE endpoint = '{endpoint}'");
             var startedNotCommitted = await Scalar(databaseConnectionString, "SELECT count(DISTINCT id) FROM chaos_attempts") - committedAtKill;
+            Log($"kill trigger: {effectsSeen} effects and {inFlightSeen} handlers mid-transaction seen just before the kill");
             Log($"kill -9 endpoint#1 at {killedAt.TotalSeconds:0.00} s after the first send: {sentAtKill} sent, {committedAtKill} messages committed " +
                 $"(inbox), {effectsAtKill} effects, {attemptsAtKill} invocations, {startedNotCommitted} started but not committed (cut off by the kill, must be redelivered)");
             Assert.True(effectsAtKill < MessageCount, "the kill happened mid-flow");
             // the crash must have interrupted handlers between their inbox claim and their commit, or the test proves little
-            Assert.True(startedNotCommitted > 0, "the kill caught at least one handler with its transaction open (raise CHAOS_HANDLER_DELAY_MS if not)");
+            Assert.True(startedNotCommitted > 0, "the kill caught at least one handler with its transaction open");
             Assert.InRange(startedNotCommitted, 1, MaxParallelism);
 
             // 4. restart, and everything is handled in the end
@@ -223,6 +234,21 @@ public sealed class KillNineTests(ITestOutputHelper output)
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Committed effects, and ids invoked but not committed (no inbox row yet), from one snapshot.</summary>
+    static async Task<(long Effects, long InFlight)> Progress(string connectionString, string endpoint)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM chaos_effects),
+                   (SELECT count(DISTINCT id) FROM chaos_attempts) - (SELECT count(*) FROM hub.inbox WHERE endpoint = @endpoint)
+            """, connection);
+        command.Parameters.AddWithValue("endpoint", endpoint);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     static Task<long> Count(string connectionString, string table) => Scalar(connectionString, $"SELECT count(*) FROM {table}");
