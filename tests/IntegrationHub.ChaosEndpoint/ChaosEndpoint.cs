@@ -1,0 +1,65 @@
+using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Rebus.Config;
+using Rebus.Handlers;
+
+namespace IntegrationHub.ChaosEndpoint;
+
+/// <summary>One unit of work for the durability test: handled once per <see cref="Id"/> as far as the effects go.</summary>
+public sealed record Work(string Id);
+
+/// <summary>An endpoint whose name comes from configuration (<c>Chaos:Endpoint</c>), so every test run has its own queue.</summary>
+public sealed class ChaosEndpoint(string name) : HubEndpoint
+{
+    public override string Name => name;
+
+    public override void ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is required: the chaos endpoint records its attempts in PostgreSQL.");
+        services.AddSingleton(_ => new ChaosAttempts(NpgsqlDataSource.Create(connectionString)));
+        // Optional work time inside the open transaction (a real handler calls an API here): handlers overlap, so a
+        // kill -9 catches some of them between their inbox claim and their commit.
+        services.AddSingleton(new ChaosSettings(TimeSpan.FromMilliseconds(configuration.GetValue("Chaos:HandlerDelayMs", 0))));
+        services.AddRebusHandler<WorkHandler>();
+    }
+}
+
+public sealed record ChaosSettings(TimeSpan HandlerDelay);
+
+/// <summary>
+/// Records every invocation of the handler on a connection of its own, in autocommit: the row stays even when the
+/// message's transaction never commits (the process dies first), so the table counts deliveries, duplicates included.
+/// </summary>
+public sealed class ChaosAttempts(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public async Task Record(string id)
+    {
+        await using var command = dataSource.CreateCommand("INSERT INTO chaos_attempts (id, at) VALUES (@id, now())");
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}
+
+/// <summary>
+/// (a) counts the invocation outside the message transaction; (b) writes the effect through <see cref="HandlerDatabase"/>,
+/// i.e. in the message's transaction together with its inbox claim: committed once, or not at all.
+/// </summary>
+public sealed class WorkHandler(ChaosAttempts attempts, HandlerDatabase database, ChaosSettings settings) : IHandleMessages<Work>
+{
+    public async Task Handle(Work message)
+    {
+        await attempts.Record(message.Id);
+
+        if (settings.HandlerDelay > TimeSpan.Zero) await Task.Delay(settings.HandlerDelay);
+
+        await using var command = await database.Command("INSERT INTO chaos_effects (id) VALUES (@id)");
+        command.Parameters.AddWithValue("id", message.Id);
+        await command.ExecuteNonQueryAsync();
+    }
+}
