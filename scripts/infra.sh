@@ -20,6 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 PG_VERSION=15
 PG_CLUSTER=main
 PG_PORT=5432
+PG_MAX_CONNECTIONS=300
 HUB_USER=hub
 HUB_PASSWORD=hub
 HUB_DB=hub
@@ -265,6 +266,18 @@ pg_up() {
   fi
   wait_for "$WAIT_SECONDS" "postgresql 127.0.0.1:${PG_PORT}" pg_ready ||
     die "PostgreSQL does not accept connections on 127.0.0.1:${PG_PORT}; see /var/log/postgresql/postgresql-${PG_VERSION}-${PG_CLUSTER}.log"
+
+  # Headroom for tests and endpoints: each endpoint instance holds up to MaxParallelism connections.
+  local max_connections
+  max_connections=$(psql_admin -c "show max_connections")
+  if [ "${max_connections:-0}" -lt "$PG_MAX_CONNECTIONS" ]; then
+    log "raising max_connections from ${max_connections} to ${PG_MAX_CONNECTIONS} (restarts PostgreSQL)"
+    psql_admin -c "ALTER SYSTEM SET max_connections = ${PG_MAX_CONNECTIONS}" >/dev/null
+    as_root pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" restart ||
+      die "pg_ctlcluster ${PG_VERSION} ${PG_CLUSTER} restart failed; see /var/log/postgresql/postgresql-${PG_VERSION}-${PG_CLUSTER}.log"
+    wait_for "$WAIT_SECONDS" "postgresql 127.0.0.1:${PG_PORT}" pg_ready ||
+      die "PostgreSQL does not accept connections on 127.0.0.1:${PG_PORT} after restart"
+  fi
 
   # Role: LOGIN + CREATEDB (password is (re)set only if the login test fails).
   local attrs

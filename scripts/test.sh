@@ -61,7 +61,9 @@ log "build succeeded"
 # --- test
 log "running dotnet test $*"
 set +e
-dotnet test "$SLN" -c "$CONFIG" --no-build --nologo \
+# One test assembly at a time: they share one broker and one database server, and the transport's
+# recovery tests close every broker connection (rabbitmqctl close_all_connections).
+dotnet test "$SLN" -c "$CONFIG" --no-build --nologo -m:1 \
   --results-directory "$RESULTS" \
   --logger "trx" \
   --logger "console;verbosity=minimal" \
