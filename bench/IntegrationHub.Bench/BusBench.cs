@@ -198,8 +198,6 @@ public static class BusBench
         ];
 
         Console.WriteLine($"== bus: N={options.Messages} C={options.Concurrency} rounds={options.Rounds} warm-up={options.Warmup}, 1 KB, persistent, confirms, quorum queues (run {id})");
-        if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
-            scenarios = scenarios.Where(s => only.Split(',').Contains(s.Name)).ToArray();
         var result = new BenchResult("bus", "msg/s", scenarios.Select(s => s.Name).ToArray());
         try
         {
