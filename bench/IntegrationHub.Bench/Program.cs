@@ -1,2 +1,102 @@
-Console.Error.WriteLine("The benchmark is being written.");
-return 1;
+using System.Globalization;
+using System.Text;
+using IntegrationHub.Bench;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    Console.Error.WriteLine(exception.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+var results = new List<BenchResult>();
+if (options.Scenario is "bus" or "all")
+    results.Add(await BusBench.Run(options));
+if (options.Scenario is "saga" or "all")
+    results.Add(await SagaBench.Run(options));
+
+Console.WriteLine();
+foreach (var result in results)
+    Console.WriteLine(result.Table());
+
+Console.WriteLine("---- markdown ----");
+Console.WriteLine(Report.Markdown(options, results));
+return 0;
+
+namespace IntegrationHub.Bench
+{
+    /// <summary>Per-round rates of the scenarios of one benchmark; the first scenario is the baseline.</summary>
+    public sealed class BenchResult(string benchmark, string unit, string[] scenarios)
+    {
+        public string Benchmark => benchmark;
+        public string Unit => unit;
+        public string[] Scenarios => scenarios;
+        public List<double[]> Rounds { get; } = [];
+
+        public double Median(int scenario) => Measure.Median(Rounds.Select(r => r[scenario]));
+
+        /// <summary>Median of the per-round ratios scenario / baseline (same round, so similar machine noise).</summary>
+        public double Ratio(int scenario, int baseline = 0) => Measure.Median(Rounds.Select(r => r[scenario] / r[baseline]));
+
+        public string Table()
+        {
+            var text = new StringBuilder();
+            text.AppendLine($"{Benchmark} ({Unit})");
+            text.Append($"{"round",-8}");
+            foreach (var s in Scenarios) text.Append($"{s,14}");
+            text.AppendLine();
+            for (var i = 0; i < Rounds.Count; i++)
+            {
+                text.Append($"{i + 1,-8}");
+                foreach (var rate in Rounds[i]) text.Append($"{Format(rate),14}");
+                text.AppendLine();
+            }
+            text.Append($"{"median",-8}");
+            for (var s = 0; s < Scenarios.Length; s++) text.Append($"{Format(Median(s)),14}");
+            text.AppendLine();
+            text.Append($"{"ratio",-8}");
+            for (var s = 0; s < Scenarios.Length; s++) text.Append($"{(s == 0 ? "1.00x" : FormatRatio(Ratio(s))),14}");
+            text.AppendLine($"   (median of per-round ratios to {Scenarios[0]})");
+            return text.ToString();
+        }
+
+        public static string Format(double rate) => double.IsNaN(rate) ? "n/a" : rate.ToString("N0", CultureInfo.InvariantCulture);
+        public static string FormatRatio(double ratio) => double.IsNaN(ratio) ? "n/a" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x";
+    }
+
+    public static class Report
+    {
+        public static string Markdown(BenchOptions options, IReadOnlyList<BenchResult> results)
+        {
+            var text = new StringBuilder();
+            text.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
+                            $"rounds={options.Rounds}");
+            foreach (var result in results)
+            {
+                text.AppendLine();
+                text.AppendLine(result.Benchmark == "bus"
+                    ? $"**bus** ({result.Unit}; N={options.Messages}, C={options.Concurrency}, 1 KB, persistent, confirms, quorum)"
+                    : $"**saga** ({result.Unit}; {options.Sagas} sagas/round, {options.ParallelSagas} in flight, 1 Start + {options.Steps} Steps each)");
+                text.AppendLine();
+                text.AppendLine("| round | " + string.Join(" | ", result.Scenarios) + " |");
+                text.AppendLine("|---|" + string.Concat(result.Scenarios.Select(_ => "---:|")));
+                for (var i = 0; i < result.Rounds.Count; i++)
+                    text.AppendLine($"| {i + 1} | " + string.Join(" | ", result.Rounds[i].Select(BenchResult.Format)) + " |");
+                text.AppendLine("| **median** | " + string.Join(" | ", result.Scenarios.Select((_, s) => "**" + BenchResult.Format(result.Median(s)) + "**")) + " |");
+                text.AppendLine($"| ratio to {result.Scenarios[0]} | " + string.Join(" | ",
+                    result.Scenarios.Select((_, s) => s == 0 ? "1.00x" : BenchResult.FormatRatio(result.Ratio(s)))) + " |");
+                if (result.Benchmark == "saga" && result.Scenarios.Length > 2)
+                    text.AppendLine().AppendLine($"hub / rebus-pg: {BenchResult.FormatRatio(result.Ratio(1, 2))} (median of per-round ratios)");
+            }
+            return text.ToString();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using IntegrationHub.Hosting;
+using RabbitMQ.Client;
+
+namespace IntegrationHub.Bench;
+
+/// <summary>Command line: <c>bus|saga|all [--messages N] [--rounds R] [--concurrency C] ...</c>.</summary>
+public sealed record BenchOptions(
+    string Scenario,
+    int Messages,
+    int Rounds,
+    int Concurrency,
+    int Warmup,
+    int Sagas,
+    int ParallelSagas,
+    int Steps,
+    string RabbitMq,
+    string Postgres)
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|all> [options]
+          --messages N     bus: messages per round and scenario (default 20000)
+          --rounds R       measured rounds, the scenarios interleaved in each (default 3)
+          --concurrency C  bus: concurrent in-flight sends (default 100)
+          --warmup W       bus: warm-up messages per scenario (default 1000)
+          --sagas S        saga: sagas per round (default 200)
+          --parallel K     saga: sagas in flight at once (default 32)
+          --steps M        saga: Step messages per saga after its Start (default 10)
+        environment: ConnectionStrings__RabbitMq, ConnectionStrings__Postgres (defaults: local guest / hub)
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "all"))
+            throw new ArgumentException("first argument must be bus, saga or all");
+
+        var values = new Dictionary<string, int>
+        {
+            ["--messages"] = 20_000, ["--rounds"] = 3, ["--concurrency"] = 100, ["--warmup"] = 1_000,
+            ["--sagas"] = 200, ["--parallel"] = 32, ["--steps"] = 10,
+        };
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (!values.ContainsKey(args[i]) || i + 1 >= args.Length
+                || !int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 1)
+                throw new ArgumentException($"unknown option or missing/invalid value: {args[i]}");
+            values[args[i]] = value;
+            i++;
+        }
+
+        return new BenchOptions(args[0], values["--messages"], values["--rounds"], values["--concurrency"], values["--warmup"],
+            values["--sagas"], values["--parallel"], values["--steps"],
+            Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? HubOptions.DefaultRabbitMq,
+            Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres);
+    }
+}
+
+/// <summary>Counts handled messages and completes when a target is reached.</summary>
+public sealed class Countdown
+{
+    int _count;
+    int _target = int.MaxValue;
+    TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Reset(int target)
+    {
+        Volatile.Write(ref _count, 0);
+        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _target, target);
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Signal()
+    {
+        if (Interlocked.Increment(ref _count) == Volatile.Read(ref _target))
+            _done.TrySetResult();
+    }
+
+    public async Task Wait(TimeSpan timeout, string what)
+    {
+        var done = _done.Task;
+        if (await Task.WhenAny(done, Task.Delay(timeout)) != done)
+            throw new TimeoutException($"{what}: only {Count} of {_target} after {timeout.TotalSeconds:0} s");
+    }
+}
+
+public static class Measure
+{
+    public static readonly TimeSpan RoundTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>Runs <paramref name="send"/> for 0..n-1 with at most <paramref name="concurrency"/> calls in flight.</summary>
+    public static Task Concurrently(int n, int concurrency, Func<int, Task> send)
+    {
+        var next = -1;
+        return Task.WhenAll(Enumerable.Range(0, Math.Min(n, concurrency)).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < n)
+                await send(i);
+        })));
+    }
+
+    /// <summary>Items per second from the start of <paramref name="run"/> until it completes.</summary>
+    public static async Task<double> Rate(int items, Func<Task> run)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await run();
+        return items / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    public static string Payload(int size) => new('x', size);
+
+    public static string RunId { get; } = Guid.NewGuid().ToString("N")[..8];
+}
+
+/// <summary>An endpoint assembled in code: a name and its handlers.</summary>
+public sealed class BenchEndpoint(string name, Action<IServiceCollection> configure) : HubEndpoint
+{
+    public override string Name => name;
+
+    public override void ConfigureServices(IServiceCollection services, IConfiguration configuration) => configure(services);
+}
+
+/// <summary>The hub's own hosting (generic host + <c>AddHubEndpoint</c>) with settings chosen by the benchmark.</summary>
+public sealed class HubHost : IAsyncDisposable
+{
+    readonly IHost _host;
+
+    HubHost(IHost host) => _host = host;
+
+    public Rebus.Bus.IBus Bus(string endpointName) => _host.Services.GetRequiredService<HubBusRegistry>().Get(endpointName);
+
+    public static async Task<HubHost> Start(IDictionary<string, string?> settings, params HubEndpoint[] endpoints)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", Args = [] });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("IntegrationHub.Hosting.HubStartup", LogLevel.Error); // the NOT DURABLE notice of InMemory storage
+        // no console lifetime: Ctrl+C / SIGTERM end the benchmark instead of only stopping this host
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+        foreach (var endpoint in endpoints)
+            builder.AddHubEndpoint(endpoint);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new HubHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(TimeSpan.FromSeconds(10));
+        _host.Dispose();
+    }
+}
+
+sealed class NoSignalLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Declares nothing; deletes what a run created.</summary>
+public static class Broker
+{
+    public static async Task Delete(string connectionString, IEnumerable<string> queues, IEnumerable<string> exchanges)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(connectionString) };
+        await using var connection = await factory.CreateConnectionAsync("bench-cleanup");
+        foreach (var queue in queues)
+            await BestEffort(connection, c => c.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false), $"queue {queue}");
+        foreach (var exchange in exchanges)
+            await BestEffort(connection, c => c.ExchangeDeleteAsync(exchange, ifUnused: false), $"exchange {exchange}");
+    }
+
+    static async Task BestEffort(IConnection connection, Func<IChannel, Task> action, string what)
+    {
+        try
+        {
+            // a failed delete closes the channel, so each delete gets its own
+            await using var channel = await connection.CreateChannelAsync();
+            await action(channel);
+        }
+        catch (Exception exception)
+        {
+            Console.Error.WriteLine($"cleanup: could not delete {what}: {exception.Message}");
+        }
+    }
+}
