@@ -48,6 +48,8 @@ public sealed class HubBusRegistry
 /// </summary>
 internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider host) : IHostedService, IAsyncDisposable
 {
+    // Resolved at start: when a web host is disposed while it is still stopping, `host` may be gone by StopAsync.
+    readonly HubBusRegistry _registry = host.GetRequiredService<HubBusRegistry>();
     ServiceProvider? _endpointServices;
     readonly List<IHostedService> _started = [];
 
@@ -89,7 +91,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
             _started.Add(hosted);
         }
 
-        host.GetRequiredService<HubBusRegistry>().Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>(), transactions);
+        _registry.Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>(), transactions);
         loggerFactory.CreateLogger<HubEndpointHost>().LogInformation(
             "Endpoint {Endpoint} is receiving from {Queue} ({Transport} transport, {Persistence} storage)",
             endpoint.Name, endpoint.QueueName, options.Transport, options.Persistence);
@@ -109,7 +111,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        host.GetRequiredService<HubBusRegistry>().Stopped(endpoint.Name);
+        _registry.Stopped(endpoint.Name);
         for (var i = _started.Count - 1; i >= 0; i--)
             await _started[i].StopAsync(cancellationToken);
         _started.Clear();

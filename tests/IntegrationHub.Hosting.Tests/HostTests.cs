@@ -15,16 +15,24 @@ using Rebus.Config;
 namespace IntegrationHub.Hosting.Tests;
 
 /// <summary>The all-in-one host's real Program, booted in its embedded default (no infrastructure).</summary>
-public sealed class HostTests : IClassFixture<WebApplicationFactory<IntegrationHub.Host.Program>>
+public sealed class HostTests : IAsyncLifetime
 {
-    readonly WebApplicationFactory<IntegrationHub.Host.Program> _factory;
     readonly MessageRecorder _recorder = new();
     readonly string _client = Names.UniqueEndpoint("Client");
+    readonly WebApplicationFactory<IntegrationHub.Host.Program> _root = new();
+    WebApplicationFactory<IntegrationHub.Host.Program> _factory = null!;
 
-    public HostTests(WebApplicationFactory<IntegrationHub.Host.Program> factory)
+    public Task InitializeAsync()
     {
-        _factory = factory.WithWebHostBuilder(web => web.ConfigureServices(services =>
+        _factory = _root.WithWebHostBuilder(web => web.ConfigureServices(services =>
             services.AddHubEndpoint(new TestEndpoint(_client, s => s.AddSingleton(_recorder).AddRebusHandler<RecordingHandler<EchoResult>>()))));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        await _root.DisposeAsync();
     }
 
     [Fact]
