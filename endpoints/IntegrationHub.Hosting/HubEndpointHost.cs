@@ -49,6 +49,8 @@ public sealed class HubBusRegistry
 internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider host) : IHostedService, IAsyncDisposable
 {
     ServiceProvider? _endpointServices;
+    // Kept from start: a web host may dispose its provider while it is still stopping (WebApplicationFactory + app.Run).
+    HubBusRegistry? _registry;
     readonly List<IHostedService> _started = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -89,7 +91,8 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
             _started.Add(hosted);
         }
 
-        host.GetRequiredService<HubBusRegistry>().Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>(), transactions);
+        _registry = host.GetRequiredService<HubBusRegistry>();
+        _registry.Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>(), transactions);
         loggerFactory.CreateLogger<HubEndpointHost>().LogInformation(
             "Endpoint {Endpoint} is receiving from {Queue} ({Transport} transport, {Persistence} storage)",
             endpoint.Name, endpoint.QueueName, options.Transport, options.Persistence);
@@ -97,7 +100,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        host.GetRequiredService<HubBusRegistry>().Stopped(endpoint.Name);
+        _registry?.Stopped(endpoint.Name);
         for (var i = _started.Count - 1; i >= 0; i--)
             await _started[i].StopAsync(cancellationToken);
         _started.Clear();
