@@ -1,0 +1,201 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using IntegrationHub.Adapters.AsyncProvider.Simulator;
+using IntegrationHub.Contracts.Providers.Commands;
+using IntegrationHub.Contracts.Requests.Events;
+using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Bus;
+using IntegrationHub.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Rebus.Config;
+
+namespace IntegrationHub.Providers.Tests;
+
+/// <summary>The callback API through the Providers endpoint's real Program and HTTP pipeline (embedded mode).</summary>
+public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Program>>, IDisposable
+{
+    const string Tenant = "dept-revenue";
+    readonly string _secret = Guid.NewGuid().ToString("N");
+    readonly MessageRecorder _events = new();
+    readonly string _observer = Names.UniqueEndpoint("Observer");
+    readonly AsyncProviderSimulator _simulator;
+    readonly WebApplicationFactory<Program> _factory;
+
+    public CallbackApiTests(WebApplicationFactory<Program> factory)
+    {
+        WebApplicationFactory<Program>? configured = null;
+        _simulator = AsyncProviderSimulator.Start(() => configured!.CreateClient());
+        _factory = configured = factory.WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Hub:PublicBaseUrl", "http://localhost/");
+            web.UseSetting("Hub:Providers:sim:BaseUrl", _simulator.BaseUrl.ToString());
+            web.UseSetting("Hub:Providers:sim:CallbackSecret", _secret);
+            web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint(_observer, s => s
+                    .AddSingleton(_events)
+                    .AddRebusHandler<RecordingHandler<RequestProgressed>>()
+                    .AddRebusHandler<RecordingHandler<RequestCompleted>>(),
+                typeof(RequestProgressed), typeof(RequestCompleted))));
+        });
+    }
+
+    [Fact]
+    public async Task Signed_answer_from_the_provider_is_accepted_and_completes_the_request()
+    {
+        _ = _factory.Server; // starts the host
+        var requestId = Guid.NewGuid().ToString();
+        await _factory.Services.GetRequiredService<HubBusRegistry>().Get(_observer).Advanced.Routing.Send("hub.providers",
+            new ForwardRequest(requestId, Tenant, "tax-clearance", "sim", """{"taxpayer":"T-1"}""", DateTimeOffset.UtcNow),
+            new Dictionary<string, string> { [HubHeaders.Tenant] = Tenant });
+        await _events.WaitFor<RequestProgressed>(e => e.RequestId == requestId && e.Step == "provider accepted");
+
+        using var response = await _simulator.Answer(requestId, _secret, "completed", """{"cleared":true}""");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var completed = (RequestCompleted)(await _events.WaitFor<RequestCompleted>(e => e.RequestId == requestId)).Message;
+        Assert.True(JsonDocument.Parse(completed.Result).RootElement.GetProperty("cleared").GetBoolean());
+        Assert.Equal(Tenant, completed.Tenant);
+    }
+
+    [Fact]
+    public async Task Repeated_delivery_of_the_same_body_gets_the_same_callback_id()
+    {
+        var body = AsyncProviderSimulator.CallbackBody(Guid.NewGuid().ToString(), "failed", null, "no such taxpayer");
+
+        using var first = await Post("sim", body, Sign(body));
+        using var second = await Post("sim", body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(await CallbackId(first), await CallbackId(second));
+    }
+
+    [Fact]
+    public async Task Providers_delivery_id_header_names_the_callback()
+    {
+        var body = AsyncProviderSimulator.CallbackBody(Guid.NewGuid().ToString(), "completed", "{}", null);
+
+        using var response = await Post("sim", body, Sign(body), ("Idempotency-Key", "abc-123"));
+
+        Assert.Equal("sim:abc-123", await CallbackId(response));
+    }
+
+    [Fact]
+    public async Task Answer_for_no_known_request_is_kept_and_visible()
+    {
+        var stray = Guid.NewGuid().ToString();
+        var body = AsyncProviderSimulator.CallbackBody(stray, "completed", """{"x":1}""", null);
+
+        using var response = await Post("sim", body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var endpoint = _factory.Services.GetServices<HubEndpoint>().OfType<ProvidersEndpoint>().Single();
+        var store = endpoint.Store(_factory.Services.GetRequiredService<IOptions<HubOptions>>().Value);
+        await Eventually.Until(async () => (await store.ListUnmatched("sim")).Any(c => c.CorrelationId == stray),
+            TimeSpan.FromSeconds(30), "the stray answer is listed");
+    }
+
+    [Fact]
+    public async Task Wrong_signature_is_rejected_with_401()
+    {
+        var body = AsyncProviderSimulator.CallbackBody("r-1", "completed", "{}", null);
+
+        using var response = await Post("sim", body, AsyncProviderSimulator.Sign("not-the-secret", body, DateTimeOffset.UtcNow));
+
+        await AssertProblem(response, HttpStatusCode.Unauthorized, "does not match");
+    }
+
+    [Fact]
+    public async Task Signature_over_another_body_is_rejected_with_401()
+    {
+        var body = AsyncProviderSimulator.CallbackBody("r-1", "completed", "{}", null);
+
+        using var response = await Post("sim", body.Replace("r-1", "r-2"), Sign(body));
+
+        await AssertProblem(response, HttpStatusCode.Unauthorized, "does not match");
+    }
+
+    [Fact]
+    public async Task Expired_signature_is_rejected_with_401()
+    {
+        var body = AsyncProviderSimulator.CallbackBody("r-1", "completed", "{}", null);
+
+        using var response = await Post("sim", body, AsyncProviderSimulator.Sign(_secret, body, DateTimeOffset.UtcNow.AddMinutes(-10)));
+
+        await AssertProblem(response, HttpStatusCode.Unauthorized, "timestamp");
+    }
+
+    [Fact]
+    public async Task Missing_signature_is_rejected_with_401()
+    {
+        using var response = await Post("sim", AsyncProviderSimulator.CallbackBody("r-1", "completed", "{}", null), signature: null);
+
+        await AssertProblem(response, HttpStatusCode.Unauthorized, "missing");
+    }
+
+    [Fact]
+    public async Task Unknown_provider_is_answered_404()
+    {
+        var body = AsyncProviderSimulator.CallbackBody("r-1", "completed", "{}", null);
+
+        using var response = await Post("nobody", body, Sign(body));
+
+        await AssertProblem(response, HttpStatusCode.NotFound, "nobody");
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"status":"completed"}""")]
+    [InlineData("""{"correlationId":"r-1","status":"done"}""")]
+    [InlineData("""{"correlationId":"r-1","status":"failed","error":42}""")]
+    public async Task Malformed_answer_is_rejected_with_400(string body)
+    {
+        using var response = await Post("sim", body, Sign(body));
+
+        await AssertProblem(response, HttpStatusCode.BadRequest, "correlationId");
+    }
+
+    [Fact]
+    public async Task Oversized_answer_is_rejected_with_413()
+    {
+        var body = AsyncProviderSimulator.CallbackBody("r-1", "completed", $"\"{new string('x', 2 * 1024 * 1024)}\"", null);
+
+        using var response = await Post("sim", body, Sign(body));
+
+        await AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "at most");
+    }
+
+    string Sign(string body) => AsyncProviderSimulator.Sign(_secret, body, DateTimeOffset.UtcNow);
+
+    async Task<HttpResponseMessage> Post(string provider, string body, string? signature, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/providers/{provider}/responses")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (signature is not null) request.Headers.Add("Hub-Signature", signature);
+        foreach (var (name, value) in headers) request.Headers.Add(name, value);
+        return await _factory.CreateClient().SendAsync(request);
+    }
+
+    static async Task<string> CallbackId(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("callbackId").GetString()!;
+
+    static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string detailContains)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Contains(detailContains, problem.GetProperty("detail").GetString());
+    }
+
+    public void Dispose()
+    {
+        _factory.Dispose(); // each test boots its own host; stop it now rather than with the class fixture
+        _simulator.Dispose();
+    }
+}
