@@ -35,6 +35,7 @@ public static class RequestsApi
         group.MapGet("{id}", GetRequestStatus.Handle)
             .RequireAuthorization(HubScopes.RequestsRead)
             .WithName("GetRequest")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Get a request's status, result and timeline")
             .WithDescription("Needs scope `requests:read`. Only the department that submitted the request can see it; others get 404.");
 

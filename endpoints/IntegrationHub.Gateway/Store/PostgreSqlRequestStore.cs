@@ -41,7 +41,9 @@ public sealed class PostgreSqlRequestStore(HandlerDatabase database) : IRequestS
         if (await key.ExecuteNonQueryAsync() == 1)
             return true;
 
-        // The caller abandons the transaction, which removes the request row again.
+        await using var undo = await database.Command("DELETE FROM gateway.requests WHERE request_id = @id");
+        undo.Parameters.AddWithValue("id", request.RequestId);
+        await undo.ExecuteNonQueryAsync();
         return false;
     }
 
