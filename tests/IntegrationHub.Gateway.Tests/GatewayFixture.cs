@@ -49,11 +49,17 @@ public sealed class GatewayFixture : IAsyncLifetime
         ["Hub:MaxParallelism"] = "1",
     };
 
-    public Task InitializeAsync()
+    public Task InitializeAsync() => Start([]);
+
+    /// <summary>Starts the gateway with <paramref name="overrides"/> on top of the default settings.</summary>
+    public Task Start(Dictionary<string, string?> overrides)
     {
+        var settings = Settings();
+        foreach (var (key, value) in overrides)
+            settings[key] = value;
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings()));
+            web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
             web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint("Providers", s => s
                 .AddSingleton(Recorder)
                 .AddRebusHandler<RecordingHandler<ForwardRequest>>()
