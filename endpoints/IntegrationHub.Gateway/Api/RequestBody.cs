@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace IntegrationHub.Gateway.Api;
+
+/// <summary>A request body read within the size limit and checked field by field.</summary>
+internal sealed record RequestBody(string Service, JsonElement Payload)
+{
+    /// <summary>Null when the body is larger than <paramref name="maxBytes"/> (never read further than that).</summary>
+    public static async Task<byte[]?> ReadLimited(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+            return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    public static RequestBody? Parse(byte[] body, Dictionary<string, string[]> errors)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            // The parser's message gives line and position, never content.
+            errors["body"] = [body.Length == 0 ? "The body is empty; send a JSON object." : $"The body is not valid JSON: {e.Message}"];
+            return null;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors["body"] = ["The body must be a JSON object with 'service' and 'payload'."];
+            return null;
+        }
+
+        string? service = null;
+        if (!root.TryGetProperty("service", out var serviceElement) || serviceElement.ValueKind != JsonValueKind.String
+            || string.IsNullOrWhiteSpace(service = serviceElement.GetString()))
+            errors["service"] = ["'service' is required: the name of the service requested."];
+        if (!root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
+            errors["payload"] = ["'payload' is required and must be a JSON object."];
+
+        return errors.Count == 0 ? new RequestBody(service!, payload) : null;
+    }
+
+    /// <summary>Same service and same payload JSON (whitespace aside) give the same hash.</summary>
+    public string Hash()
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(Encoding.UTF8.GetBytes(Service));
+        buffer.WriteByte(0);
+        using (var writer = new Utf8JsonWriter(buffer))
+            Payload.WriteTo(writer);
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
+    }
+}

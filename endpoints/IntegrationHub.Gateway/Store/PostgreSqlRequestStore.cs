@@ -1,0 +1,131 @@
+using IntegrationHub.Hosting.Persistence;
+using Npgsql;
+
+namespace IntegrationHub.Gateway.Store;
+
+/// <summary>Requests in schema <c>gateway</c> (Migrations/0001_requests.sql), written in the ambient transaction.</summary>
+public sealed class PostgreSqlRequestStore(HandlerDatabase database) : IRequestStore
+{
+    const string RankOf = "CASE {0} WHEN 'accepted' THEN 0 WHEN 'in-progress' THEN 1 ELSE 2 END";
+
+    public async Task<bool> Add(NewRequest request)
+    {
+        await using (var insert = await database.Command(
+            """
+            INSERT INTO gateway.requests (request_id, department, service, status, accepted_at, updated_at)
+            VALUES (@id, @department, @service, 'accepted', @at, @at);
+            INSERT INTO gateway.timeline (request_id, entry_id, at, step) VALUES (@id, 'accepted', @at, 'accepted');
+            """))
+        {
+            insert.Parameters.AddWithValue("id", request.RequestId);
+            insert.Parameters.AddWithValue("department", request.Department);
+            insert.Parameters.AddWithValue("service", request.Service);
+            insert.Parameters.AddWithValue("at", request.AcceptedAt);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        if (request.IdempotencyKey is null)
+            return true;
+
+        // A concurrent request with the same key waits here for the first to commit, then inserts nothing.
+        await using var key = await database.Command(
+            """
+            INSERT INTO gateway.idempotency_keys (department, idempotency_key, request_id, body_hash, created_at)
+            VALUES (@department, @key, @id, @hash, @at) ON CONFLICT DO NOTHING
+            """);
+        key.Parameters.AddWithValue("department", request.Department);
+        key.Parameters.AddWithValue("key", request.IdempotencyKey);
+        key.Parameters.AddWithValue("id", request.RequestId);
+        key.Parameters.AddWithValue("hash", request.BodyHash);
+        key.Parameters.AddWithValue("at", request.AcceptedAt);
+        if (await key.ExecuteNonQueryAsync() == 1)
+            return true;
+
+        await using var undo = await database.Command("DELETE FROM gateway.requests WHERE request_id = @id");
+        undo.Parameters.AddWithValue("id", request.RequestId);
+        await undo.ExecuteNonQueryAsync();
+        return false;
+    }
+
+    public async Task<IdempotencyRecord?> FindIdempotencyKey(string department, string idempotencyKey)
+    {
+        await using var command = await database.Command(
+            "SELECT request_id, body_hash FROM gateway.idempotency_keys WHERE department = @department AND idempotency_key = @key");
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("key", idempotencyKey);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? new IdempotencyRecord(reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    public async Task<RequestRecord?> Find(string department, string requestId)
+    {
+        RequestRecord? request;
+        await using (var command = await database.Command(
+            """
+            SELECT service, status, accepted_at, updated_at, result, error FROM gateway.requests
+            WHERE request_id = @id AND department = @department
+            """))
+        {
+            command.Parameters.AddWithValue("id", requestId);
+            command.Parameters.AddWithValue("department", department);
+            await using var reader = await command.ExecuteReaderAsync();
+            if (!await reader.ReadAsync())
+                return null;
+            request = new RequestRecord(requestId, department, reader.GetString(0), reader.GetString(1),
+                reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
+                NullableString(reader, 4), NullableString(reader, 5), []);
+        }
+
+        var timeline = new List<TimelineEntry>();
+        await using (var command = await database.Command(
+            "SELECT at, step, detail FROM gateway.timeline WHERE request_id = @id ORDER BY at, id"))
+        {
+            command.Parameters.AddWithValue("id", requestId);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                timeline.Add(new TimelineEntry(reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), NullableString(reader, 2)));
+        }
+        return request with { Timeline = timeline };
+    }
+
+    public async Task<bool> Apply(RequestUpdate update)
+    {
+        await using (var entry = await database.Command(
+            """
+            INSERT INTO gateway.timeline (request_id, entry_id, at, step, detail)
+            SELECT request_id, @entry, @at, @step, @detail FROM gateway.requests WHERE request_id = @id AND department = @department
+            ON CONFLICT (request_id, entry_id) DO NOTHING
+            """))
+        {
+            entry.Parameters.AddWithValue("id", update.RequestId);
+            entry.Parameters.AddWithValue("department", update.Department);
+            entry.Parameters.AddWithValue("entry", update.EntryId);
+            entry.Parameters.AddWithValue("at", update.At);
+            entry.Parameters.AddWithValue("step", update.Step);
+            entry.Parameters.Add(new NpgsqlParameter("detail", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)update.Detail ?? DBNull.Value });
+            if (await entry.ExecuteNonQueryAsync() == 0)
+                return false;
+        }
+
+        // The row lock serialises concurrent updates; the CASEs see the latest committed status.
+        var moves = $"{string.Format(RankOf, "status")} < {string.Format(RankOf, "@status")}";
+        await using var status = await database.Command(
+            $"""
+            UPDATE gateway.requests SET
+                updated_at = greatest(updated_at, @at),
+                result = CASE WHEN {moves} THEN @result ELSE result END,
+                error = CASE WHEN {moves} THEN @error ELSE error END,
+                status = CASE WHEN {moves} THEN @status ELSE status END
+            WHERE request_id = @id
+            """);
+        status.Parameters.AddWithValue("id", update.RequestId);
+        status.Parameters.AddWithValue("at", update.At);
+        status.Parameters.AddWithValue("status", update.Status);
+        status.Parameters.Add(new NpgsqlParameter("result", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)update.Result ?? DBNull.Value });
+        status.Parameters.Add(new NpgsqlParameter("error", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)update.Error ?? DBNull.Value });
+        await status.ExecuteNonQueryAsync();
+        return true;
+    }
+
+    static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
