@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("hubctl: operator CLI for IntegrationHub");
         root.Subcommands.Add(ErrorsCommands.Create());
         root.Subcommands.Add(DbCommands.Create());
+        root.Subcommands.Add(WebhooksCommands.Create());
         return root;
     }
 
