@@ -12,6 +12,7 @@ public static class Program
         root.Subcommands.Add(ErrorsCommands.Create());
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TokenCommands.Create());
+        root.Subcommands.Add(WebhooksCommands.Create());
         return root;
     }
 

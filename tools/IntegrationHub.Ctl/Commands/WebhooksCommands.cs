@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using IntegrationHub.Contracts.Webhooks.Commands;
+using IntegrationHub.Ctl.Rabbit;
+using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Bus;
+using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Transport.RabbitMq;
+using IntegrationHub.Webhooks.Storage;
+using Npgsql;
+using Rebus.Activation;
+using Rebus.Config;
+using Rebus.Routing.TypeBased;
+
+namespace IntegrationHub.Ctl.Commands;
+
+/// <summary><c>hubctl webhooks list|replay</c>: partner webhook deliveries kept by the Webhooks endpoint (PostgreSQL store).</summary>
+internal static class WebhooksCommands
+{
+    const int ErrorColumnWidth = 50;
+
+    public static Command Create()
+    {
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = $"Npgsql connection string (default: ${DbCommands.EnvironmentVariable}, else the local development database)",
+            HelpName = "connection-string",
+            Recursive = true,
+        };
+        var webhooks = new Command("webhooks", "Partner webhook deliveries: see what failed and replay it");
+        webhooks.Options.Add(postgres);
+        webhooks.Subcommands.Add(CreateList(postgres));
+        webhooks.Subcommands.Add(CreateReplay(postgres));
+        return webhooks;
+    }
+
+    static Command CreateList(Option<string?> postgres)
+    {
+        var status = new Option<string?>("--status") { Description = $"Only deliveries in this state ({string.Join(", ", WebhookStatus.All)})" };
+        status.AcceptOnlyFromAmong([.. WebhookStatus.All]);
+        var department = new Option<string?>("--department") { Description = "Only deliveries of this department" };
+        var json = new Option<bool>("--json") { Description = "Print JSON objects (without payloads)" };
+        var limit = new Option<int>("--limit", "-n") { Description = "Show at most this many, newest first", DefaultValueFactory = _ => 100 };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0) result.AddError("--limit must be a positive number");
+        });
+
+        var command = new Command("list", "List webhook deliveries, newest first") { status, department, json, limit };
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
+        {
+            var connectionString = ConnectionString(parseResult, postgres);
+            var deliveries = await Read(connectionString, reader => reader.List(
+                parseResult.GetValue(status), parseResult.GetValue(department), parseResult.GetValue(limit), cancellationToken));
+
+            if (parseResult.GetValue(json))
+                await output.WriteLineAsync(JsonSerializer.Serialize(deliveries.Select(Summary), ErrorsCommands.Json));
+            else
+                await WriteTableAsync(output, deliveries);
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    static Command CreateReplay(Option<string?> postgres)
+    {
+        var broker = new BrokerOptions();
+        var id = new Argument<string?>("delivery-id") { Description = "Id of the delivery to replay (Hub-Delivery-Id)", Arity = ArgumentArity.ZeroOrOne };
+        var allDead = new Option<bool>("--all-dead") { Description = "Replay every dead delivery" };
+        var force = new Option<bool>("--force") { Description = "Deliver again even if it was delivered" };
+        var command = new Command("replay", "Start a new round of attempts for dead deliveries (same delivery id; receivers dedupe on it)")
+        {
+            id, allDead, force, broker.RabbitMq,
+        };
+        command.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValue(id)) == !result.GetValue(allDead))
+                result.AddError("specify either a delivery id or --all-dead");
+        });
+
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, error) =>
+        {
+            var connectionString = ConnectionString(parseResult, postgres);
+            List<WebhookDelivery> toReplay;
+            if (parseResult.GetValue(allDead))
+            {
+                toReplay = (await Read(connectionString, r => r.List(WebhookStatus.Dead, null, int.MaxValue, cancellationToken))).ToList();
+                if (toReplay.Count == 0)
+                {
+                    await output.WriteLineAsync("No dead webhook deliveries.");
+                    return ExitCodes.Ok;
+                }
+            }
+            else
+            {
+                var deliveryId = parseResult.GetValue(id)!.Trim();
+                var delivery = await Read(connectionString, r => r.Get(deliveryId, cancellationToken));
+                var refusal = delivery switch
+                {
+                    null => $"no webhook delivery with id '{deliveryId}'",
+                    { Status: WebhookStatus.Pending } => $"delivery '{deliveryId}' is still being delivered (attempt {delivery.Attempts + 1} due {Time(delivery.NextAttemptAt)})",
+                    { Status: WebhookStatus.Delivered } when !parseResult.GetValue(force) => $"delivery '{deliveryId}' was delivered already; add --force to deliver it again",
+                    _ => null,
+                };
+                if (refusal is not null)
+                {
+                    await error.WriteLineAsync($"hubctl: {refusal}");
+                    return ExitCodes.Failed;
+                }
+                toReplay = [delivery!];
+            }
+
+            var uri = parseResult.GetValue(broker.RabbitMq) is { Length: > 0 } given ? given : BrokerConnection.DefaultFromEnvironment();
+            await using (await BrokerConnection.OpenAsync(uri, cancellationToken)) { } // a clear message when the broker is unreachable
+
+            using var activator = new BuiltinHandlerActivator();
+            var bus = Configure.With(activator)
+                .Logging(l => l.None())
+                .Transport(t => t.UseHubRabbitMqAsOneWayClient(uri))
+                .Routing(r => r.TypeBased().Map<ReplayWebhookDelivery>(HubEndpoint.QueueNameOf("Webhooks")))
+                .Start();
+            foreach (var delivery in toReplay)
+            {
+                await bus.Send(new ReplayWebhookDelivery(delivery.Id, parseResult.GetValue(force)),
+                    new Dictionary<string, string> { [HubHeaders.Tenant] = delivery.Department, [Rebus.Messages.Headers.CorrelationId] = delivery.RequestId });
+                await output.WriteLineAsync($"replaying  {delivery.Id}  {delivery.EventType}  department {delivery.Department}  request {delivery.RequestId}");
+            }
+            await output.WriteLineAsync($"{toReplay.Count} delivery(ies) sent for replay to {HubEndpoint.QueueNameOf("Webhooks")}; " +
+                                        "follow them with: hubctl webhooks list");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    static string ConnectionString(ParseResult parseResult, Option<string?> postgres) =>
+        parseResult.GetValue(postgres) ?? Environment.GetEnvironmentVariable(DbCommands.EnvironmentVariable) ?? HubOptions.DefaultPostgres;
+
+    static async Task<T> Read<T>(string connectionString, Func<IWebhookDeliveryReader, Task<T>> read)
+    {
+        try
+        {
+            return await read(new PostgreSqlWebhookDeliveryReader(connectionString));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable || e.SqlState == PostgresErrorCodes.InvalidSchemaName)
+        {
+            throw new HubCtlException($"{HubDatabase.Describe(connectionString)} has no webhook deliveries table: the Webhooks endpoint " +
+                                      "creates it when it first starts there", ExitCodes.Unavailable, e);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new HubCtlException($"cannot reach PostgreSQL at {HubDatabase.Describe(connectionString)}: {e.Message}", ExitCodes.Unavailable, e);
+        }
+    }
+
+    static object Summary(WebhookDelivery d) => new
+    {
+        d.Id, d.Department, d.RequestId, d.EventType, Url = d.Url?.ToString(), d.Status, d.Attempts, d.Round,
+        d.CreatedAt, d.LastAttemptAt, d.LastStatusCode, d.LastError, d.NextAttemptAt, d.DeliveredAt,
+    };
+
+    static async Task WriteTableAsync(TextWriter output, IReadOnlyList<WebhookDelivery> deliveries)
+    {
+        if (deliveries.Count == 0)
+        {
+            await output.WriteLineAsync("No webhook deliveries.");
+            return;
+        }
+
+        string[] header = ["ID", "DEPARTMENT", "EVENT", "STATUS", "ATTEMPTS", "LAST ATTEMPT", "CODE", "LAST ERROR"];
+        var rows = deliveries.Select(d => new[]
+        {
+            d.Id, d.Department, d.EventType, d.Status, d.Attempts.ToString(CultureInfo.InvariantCulture), Time(d.LastAttemptAt),
+            d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-", Truncate(d.LastError ?? "-"),
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        string Format(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+
+        await output.WriteLineAsync(Format(header));
+        foreach (var row in rows)
+            await output.WriteLineAsync(Format(row));
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"{deliveries.Count} delivery(ies).");
+    }
+
+    static string Time(DateTimeOffset? time) =>
+        time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+
+    static string Truncate(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length <= ErrorColumnWidth ? text : string.Concat(text.AsSpan(0, ErrorColumnWidth - 3), "...");
+    }
+}
