@@ -1,5 +1,9 @@
+using IntegrationHub.Gateway;
 using IntegrationHub.Hosting;
+using IntegrationHub.Providers;
+using IntegrationHub.Providers.Api;
 using IntegrationHub.Sample;
+using IntegrationHub.Webhooks;
 
 namespace IntegrationHub.Host;
 
@@ -13,11 +17,20 @@ public sealed class Program
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults();
+        builder.AddDevelopmentSimulators();
+        builder.AddGatewayApi();
+        builder.AddHubEndpoint(new ProvidersEndpoint());
+        builder.AddProvidersApi();
+        builder.AddWebhooks();
         builder.AddHubEndpoint(new SampleEndpoint());
 
         var app = builder.Build();
         app.MapServiceDefaults();
-        app.MapGet("/", () => Results.Redirect("/health/ready"));
+        app.MapGatewayApi();
+        app.MapProviderCallbacksApi();
+        app.MapUnmatchedCallbacksApi();
+        app.MapDevelopmentSimulators();
+        app.MapGet("/", () => Results.Redirect("/scalar/v1")).ExcludeFromDescription();
         app.Run();
     }
 }

@@ -16,6 +16,9 @@ public sealed class HubAuthOptions
     public string? Audience { get; set; }
     public string? DevSigningKey { get; set; }
 
+    /// <summary>Development: a file holding the key, created with a random one if missing (see <see cref="DevKeyFile"/>).</summary>
+    public string? DevSigningKeyFile { get; set; }
+
     /// <summary>Only for an authority on plain HTTP (a local Keycloak); HTTPS otherwise.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 

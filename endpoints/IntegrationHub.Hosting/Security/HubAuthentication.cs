@@ -24,7 +24,13 @@ public static class HubAuthentication
 
         services.AddSingleton<HubAuthOptionsValidator>();
         services.AddSingleton<IValidateOptions<HubAuthOptions>>(sp => sp.GetRequiredService<HubAuthOptionsValidator>());
-        services.AddOptions<HubAuthOptions>().BindConfiguration(HubAuthOptions.SectionName).ValidateOnStart();
+        services.AddOptions<HubAuthOptions>().BindConfiguration(HubAuthOptions.SectionName)
+            .PostConfigure(o =>
+            {
+                if (string.IsNullOrEmpty(o.DevSigningKey) && !string.IsNullOrEmpty(o.DevSigningKeyFile))
+                    o.DevSigningKey = DevKeyFile.ReadOrCreate(o.DevSigningKeyFile);
+            })
+            .ValidateOnStart();
         services.AddHostedService<DevKeyWarning>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

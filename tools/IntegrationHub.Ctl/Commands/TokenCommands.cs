@@ -11,6 +11,7 @@ namespace IntegrationHub.Ctl.Commands;
 internal static class TokenCommands
 {
     public const string KeyEnvironmentVariable = "Hub__Auth__DevSigningKey";
+    public const string KeyFileEnvironmentVariable = "Hub__Auth__DevSigningKeyFile";
 
     public static Command Create()
     {
@@ -34,8 +35,13 @@ internal static class TokenCommands
         };
         var key = new Option<string?>("--key")
         {
-            Description = $"The dev signing key (default: ${KeyEnvironmentVariable})",
+            Description = $"The dev signing key (default: ${KeyEnvironmentVariable}, else the key file)",
             HelpName = "key",
+        };
+        var keyFile = new Option<string?>("--key-file")
+        {
+            Description = $"File holding the dev signing key (default: ${KeyFileEnvironmentVariable}, else {DevKeyFile.DefaultPath}, which the embedded host creates)",
+            HelpName = "path",
         };
 
         var token = new Command("token", "Print a development bearer token (dev signing key mode only)");
@@ -43,11 +49,16 @@ internal static class TokenCommands
         token.Options.Add(scopes);
         token.Options.Add(lifetime);
         token.Options.Add(key);
+        token.Options.Add(keyFile);
         token.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
         {
-            var signingKey = parseResult.GetValue(key) ?? Environment.GetEnvironmentVariable(KeyEnvironmentVariable);
+            var signingKey = parseResult.GetValue(key)
+                             ?? Environment.GetEnvironmentVariable(KeyEnvironmentVariable)
+                             ?? DevKeyFile.ReadIfExists(parseResult.GetValue(keyFile)
+                                                        ?? Environment.GetEnvironmentVariable(KeyFileEnvironmentVariable)
+                                                        ?? DevKeyFile.DefaultPath);
             if (string.IsNullOrEmpty(signingKey))
-                throw new HubCtlException($"No signing key: pass --key or set ${KeyEnvironmentVariable} (the gateway's dev key).", ExitCodes.Failed);
+                throw new HubCtlException($"No signing key: pass --key or --key-file, set ${KeyEnvironmentVariable}, or start the embedded host once (it creates {DevKeyFile.DefaultPath}).", ExitCodes.Failed);
             if (new HubAuthOptions { DevSigningKey = signingKey }.Problem() is { } problem)
                 throw new HubCtlException(problem, ExitCodes.Failed);
 
