@@ -52,6 +52,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
     readonly HubBusRegistry _registry = host.GetRequiredService<HubBusRegistry>();
     ServiceProvider? _endpointServices;
     readonly List<IHostedService> _started = [];
+    int _stopping;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -109,8 +110,10 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
         return options;
     }
 
+    // A web host may be stopped twice at once (app.Run's shutdown and a test's dispose): the first stop does the work.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
         _registry.Stopped(endpoint.Name);
         for (var i = _started.Count - 1; i >= 0; i--)
             await _started[i].StopAsync(cancellationToken);
