@@ -19,30 +19,34 @@ public sealed record BenchOptions(
     int Sagas,
     int ParallelSagas,
     int Steps,
+    int Requests,
+    int Clients,
     string RabbitMq,
     string Postgres)
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|all> [options]
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|all> [options]
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
-          --warmup W       bus: warm-up messages per scenario (default 1000)
+          --warmup W       bus, gateway: warm-up messages / requests per scenario (default 1000)
           --sagas S        saga: sagas per round (default 200)
           --parallel K     saga: sagas in flight at once (default 32)
           --steps M        saga: Step messages per saga after its Start (default 10)
+          --requests N     gateway: HTTP requests per round and scenario (default 5000)
+          --clients C      gateway: concurrent HTTP requests (default 64)
         environment: ConnectionStrings__RabbitMq, ConnectionStrings__Postgres (defaults: local guest / hub)
         """;
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "all"))
-            throw new ArgumentException("first argument must be bus, saga or all");
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "all"))
+            throw new ArgumentException("first argument must be bus, saga, gateway or all");
 
         var values = new Dictionary<string, int>
         {
             ["--messages"] = 20_000, ["--rounds"] = 3, ["--concurrency"] = 100, ["--warmup"] = 1_000,
-            ["--sagas"] = 200, ["--parallel"] = 32, ["--steps"] = 10,
+            ["--sagas"] = 200, ["--parallel"] = 32, ["--steps"] = 10, ["--requests"] = 5_000, ["--clients"] = 64,
         };
         for (var i = 1; i < args.Length; i++)
         {
@@ -54,7 +58,7 @@ public sealed record BenchOptions(
         }
 
         return new BenchOptions(args[0], values["--messages"], values["--rounds"], values["--concurrency"], values["--warmup"],
-            values["--sagas"], values["--parallel"], values["--steps"],
+            values["--sagas"], values["--parallel"], values["--steps"], values["--requests"], values["--clients"],
             Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? HubOptions.DefaultRabbitMq,
             Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres);
     }

@@ -22,6 +22,8 @@ if (options.Scenario is "bus" or "all")
     results.Add(await BusBench.Run(options));
 if (options.Scenario is "saga" or "all")
     results.Add(await SagaBench.Run(options));
+if (options.Scenario is "gateway" or "all")
+    results.Add(await GatewayBench.Run(options));
 
 Console.WriteLine();
 foreach (var result in results)
@@ -40,6 +42,9 @@ namespace IntegrationHub.Bench
         public string Unit => unit;
         public string[] Scenarios => scenarios;
         public List<double[]> Rounds { get; } = [];
+
+        /// <summary>Markdown lines printed after the table (e.g. latencies).</summary>
+        public List<string> Notes { get; } = [];
 
         public double Median(int scenario) => Measure.Median(Rounds.Select(r => r[scenario]));
 
@@ -65,6 +70,7 @@ namespace IntegrationHub.Bench
             text.Append($"{"ratio",-8}");
             for (var s = 0; s < Scenarios.Length; s++) text.Append($"{(s == 0 ? "1.00x" : FormatRatio(Ratio(s))),14}");
             text.AppendLine($"   (median of per-round ratios to {Scenarios[0]})");
+            foreach (var note in Notes) text.AppendLine(note);
             return text.ToString();
         }
 
@@ -82,9 +88,12 @@ namespace IntegrationHub.Bench
             foreach (var result in results)
             {
                 text.AppendLine();
-                text.AppendLine(result.Benchmark == "bus"
-                    ? $"**bus** ({result.Unit}; N={options.Messages}, C={options.Concurrency}, 1 KB, persistent, confirms, quorum)"
-                    : $"**saga** ({result.Unit}; {options.Sagas} sagas/round, {options.ParallelSagas} in flight, 1 Start + {options.Steps} Steps each)");
+                text.AppendLine(result.Benchmark switch
+                {
+                    "bus" => $"**bus** ({result.Unit}; N={options.Messages}, C={options.Concurrency}, 1 KB, persistent, confirms, quorum)",
+                    "saga" => $"**saga** ({result.Unit}; {options.Sagas} sagas/round, {options.ParallelSagas} in flight, 1 Start + {options.Steps} Steps each)",
+                    _ => $"**gateway** ({result.Unit}; N={options.Requests} POSTs/round, C={options.Clients} concurrent, RabbitMQ + PostgreSQL outbox)",
+                });
                 text.AppendLine();
                 text.AppendLine("| round | " + string.Join(" | ", result.Scenarios) + " |");
                 text.AppendLine("|---|" + string.Concat(result.Scenarios.Select(_ => "---:|")));
@@ -95,6 +104,10 @@ namespace IntegrationHub.Bench
                     result.Scenarios.Select((_, s) => s == 0 ? "1.00x" : BenchResult.FormatRatio(result.Ratio(s)))) + " |");
                 if (result.Benchmark == "saga" && result.Scenarios.Length > 2)
                     text.AppendLine().AppendLine($"hub / rebus-pg: {BenchResult.FormatRatio(result.Ratio(1, 2))} (median of per-round ratios)");
+                if (result.Notes.Count > 0)
+                    text.AppendLine();
+                foreach (var note in result.Notes)
+                    text.AppendLine(note);
             }
             return text.ToString();
         }
