@@ -20,7 +20,9 @@ public sealed class ProvidersEndpoint(string name = ProvidersEndpoint.DefaultNam
 
     public override string Name => name;
 
-    public override MigrationSet? Migrations => MigrationSet.FromAssembly("providers", typeof(ProvidersEndpoint).Assembly);
+    public static MigrationSet MigrationSet { get; } = MigrationSet.FromAssembly("providers", typeof(ProvidersEndpoint).Assembly);
+
+    public override MigrationSet? Migrations => MigrationSet;
 
     public override void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {

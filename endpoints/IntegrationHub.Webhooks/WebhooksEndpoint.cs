@@ -20,7 +20,9 @@ public sealed class WebhooksEndpoint : HubEndpoint
 
     public override IEnumerable<Type> Subscriptions => [typeof(RequestCompleted), typeof(RequestFailed), typeof(RequestTimedOut)];
 
-    public override MigrationSet Migrations => MigrationSet.FromAssembly("webhooks", typeof(WebhooksEndpoint).Assembly);
+    public static MigrationSet MigrationSet { get; } = MigrationSet.FromAssembly("webhooks", typeof(WebhooksEndpoint).Assembly);
+
+    public override MigrationSet Migrations => MigrationSet;
 
     public override void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {

@@ -25,7 +25,7 @@ public sealed class DbCommandTests : IAsyncLifetime
 
         Assert.Equal(0, first);
         foreach (var migration in HubDatabase.Migrations)
-            Assert.Contains($"applied {migration.Version:D4} {migration.Name}", firstOutput);
+            Assert.Contains($"applied {migration.Scope} {migration.Version:D4} {migration.Name}", firstOutput);
         Assert.Equal(0, second);
         Assert.Contains("schema is up to date", secondOutput);
     }

@@ -9,6 +9,10 @@ internal static class DbCommands
 {
     public const string EnvironmentVariable = "ConnectionStrings__Postgres";
 
+    /// <summary>The tables of every endpoint that owns some, so one command prepares the whole database.</summary>
+    static readonly MigrationSet[] EndpointMigrations =
+        [Gateway.GatewayEndpoint.MigrationSet, Providers.ProvidersEndpoint.MigrationSet, Webhooks.WebhooksEndpoint.MigrationSet];
+
     public static Command Create()
     {
         var postgres = new Option<string?>("--postgres")
@@ -26,7 +30,7 @@ internal static class DbCommands
             IReadOnlyList<HubDatabase.Migration> applied;
             try
             {
-                applied = await HubDatabase.MigrateAsync(connectionString, cancellationToken: cancellationToken);
+                applied = await HubDatabase.MigrateAsync(connectionString, null, cancellationToken, EndpointMigrations);
             }
             catch (InvalidOperationException e)
             {
@@ -35,9 +39,9 @@ internal static class DbCommands
 
             var where = HubDatabase.Describe(connectionString);
             if (applied.Count == 0)
-                await output.WriteLineAsync($"{where}: schema is up to date (version {HubDatabase.Migrations[^1].Version}).");
+                await output.WriteLineAsync($"{where}: schema is up to date ({string.Join(", ", new[] { HubDatabase.Hub }.Concat(EndpointMigrations).Select(s => $"{s.Scope} {s.Migrations[^1].Version}"))}).");
             foreach (var migration in applied)
-                await output.WriteLineAsync($"{where}: applied {migration.Version:D4} {migration.Name}");
+                await output.WriteLineAsync($"{where}: applied {migration.Scope} {migration.Version:D4} {migration.Name}");
             return ExitCodes.Ok;
         }, cancellationToken));
 
