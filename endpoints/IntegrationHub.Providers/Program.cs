@@ -1,16 +1,21 @@
 using IntegrationHub.Hosting;
-using IntegrationHub.Providers;
 using IntegrationHub.Providers.Api;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddHubEndpoint(new ProvidersEndpoint());
-builder.AddProvidersApi();
+namespace IntegrationHub.Providers;
 
-var app = builder.Build();
-app.MapServiceDefaults();
-app.MapProviderCallbacksApi();
-app.Run();
+/// <summary>The provider exchange alone: <c>dotnet run --project endpoints/IntegrationHub.Providers</c>.</summary>
+public sealed class Program
+{
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddHubEndpoint(new ProvidersEndpoint());
+        builder.AddProvidersApi();
 
-/// <summary>Visible to WebApplicationFactory in tests.</summary>
-public partial class Program;
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        app.MapProviderCallbacksApi();
+        app.Run();
+    }
+}

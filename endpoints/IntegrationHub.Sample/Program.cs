@@ -1,10 +1,18 @@
 using IntegrationHub.Hosting;
-using IntegrationHub.Sample;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddHubEndpoint(new SampleEndpoint());
+namespace IntegrationHub.Sample;
 
-var app = builder.Build();
-app.MapServiceDefaults();
-app.Run();
+/// <summary>The sample endpoint alone: <c>dotnet run --project endpoints/IntegrationHub.Sample</c>.</summary>
+public sealed class Program
+{
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddHubEndpoint(new SampleEndpoint());
+
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        app.Run();
+    }
+}

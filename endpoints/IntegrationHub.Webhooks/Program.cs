@@ -1,10 +1,18 @@
 using IntegrationHub.Hosting;
-using IntegrationHub.Webhooks;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddWebhooks();
+namespace IntegrationHub.Webhooks;
 
-var app = builder.Build();
-app.MapServiceDefaults();
-app.Run();
+/// <summary>The webhooks endpoint alone: <c>dotnet run --project endpoints/IntegrationHub.Webhooks</c>.</summary>
+public sealed class Program
+{
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddWebhooks();
+
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        app.Run();
+    }
+}

@@ -31,7 +31,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public string SigningKey { get; } = NewKey();
     public MessageRecorder Recorder { get; } = new();
-    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    public WebApplicationFactory<IntegrationHub.Gateway.Program> Factory { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -57,7 +57,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         var settings = Settings();
         foreach (var (key, value) in overrides)
             settings[key] = value;
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        Factory = new WebApplicationFactory<IntegrationHub.Gateway.Program>().WithWebHostBuilder(web =>
         {
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
             web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint("Providers", s => s

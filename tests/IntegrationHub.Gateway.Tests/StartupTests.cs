@@ -13,7 +13,7 @@ public sealed class StartupTests
     [InlineData("only-twenty-bytes-ok", "too short")]
     public async Task Gateway_refuses_to_start_without_a_usable_token_configuration(string? devKey, string reason)
     {
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        await using var factory = new WebApplicationFactory<IntegrationHub.Gateway.Program>().WithWebHostBuilder(web =>
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(
                 new Dictionary<string, string?> { [$"{HubAuthOptions.SectionName}:DevSigningKey"] = devKey })));
 

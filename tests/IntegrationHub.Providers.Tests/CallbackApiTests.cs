@@ -16,18 +16,18 @@ using Rebus.Config;
 namespace IntegrationHub.Providers.Tests;
 
 /// <summary>The callback API through the Providers endpoint's real Program and HTTP pipeline (embedded mode).</summary>
-public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Program>>, IDisposable
+public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<IntegrationHub.Providers.Program>>, IDisposable
 {
     const string Tenant = "dept-revenue";
     readonly string _secret = Guid.NewGuid().ToString("N");
     readonly MessageRecorder _events = new();
     readonly string _observer = Names.UniqueEndpoint("Observer");
     readonly AsyncProviderSimulator _simulator;
-    readonly WebApplicationFactory<Program> _factory;
+    readonly WebApplicationFactory<IntegrationHub.Providers.Program> _factory;
 
-    public CallbackApiTests(WebApplicationFactory<Program> factory)
+    public CallbackApiTests(WebApplicationFactory<IntegrationHub.Providers.Program> factory)
     {
-        WebApplicationFactory<Program>? configured = null;
+        WebApplicationFactory<IntegrationHub.Providers.Program>? configured = null;
         _simulator = AsyncProviderSimulator.Start(() => configured!.CreateClient());
         _factory = configured = factory.WithWebHostBuilder(web =>
         {

@@ -15,12 +15,12 @@ namespace IntegrationHub.Webhooks.Tests;
 public sealed class WebhooksProgramTests : IAsyncLifetime
 {
     readonly WireMockServer _receiver = WireMockServer.Start();
-    WebApplicationFactory<Program> _factory = null!;
+    WebApplicationFactory<IntegrationHub.Webhooks.Program> _factory = null!;
 
     public Task InitializeAsync()
     {
         _receiver.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200));
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+        _factory = new WebApplicationFactory<IntegrationHub.Webhooks.Program>().WithWebHostBuilder(web => web
             .UseSetting("Hub:Webhooks:AllowInsecureCallbacks", "true")
             .UseSetting("Hub:Departments:health:CallbackUrl", _receiver.Url + "/hooks")
             .UseSetting("Hub:Departments:health:WebhookSecret", Guid.NewGuid().ToString("N")));
