@@ -65,6 +65,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
         var transactions = new HubTransactions(
             options.Persistence == HubPersistence.PostgreSql ? options.PostgresConnectionString : null, endpoint.Name,
             () => endpointTransport.Transport ?? throw new InvalidOperationException($"Endpoint {endpoint.Name} has not started"),
+            () => endpointTransport.Outbox ?? throw new InvalidOperationException($"Endpoint {endpoint.Name} has not started"),
             new RebusLoggerFactory(loggerFactory));
 
         var services = new ServiceCollection();

@@ -77,12 +77,12 @@ internal static class HubBusConfiguration
             if (durable && inputQueue is not null)
             {
                 o.Decorate<ITransport>(c => endpointTransport.Transport = new OutboxTransport(c.Get<ITransport>()));
-                o.Register(c => new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()));
+                o.Register(c => endpointTransport.Outbox = new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()));
                 o.Decorate<IPipeline>(c =>
                 {
-                    _ = c.Get<OutboxForwarder>(); // started with the bus, disposed with it
+                    var outbox = c.Get<OutboxForwarder>(); // started with the bus, disposed with it
                     return new PipelineStepInjector(c.Get<IPipeline>())
-                        .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()),
+                        .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), outbox, c.Get<IRebusLoggerFactory>()),
                             PipelineRelativePosition.After, typeof(DefaultRetryStep));
                 });
             }
@@ -96,4 +96,5 @@ internal static class HubBusConfiguration
 internal sealed class EndpointTransport
 {
     public ITransport? Transport { get; set; }
+    public OutboxForwarder? Outbox { get; set; }
 }

@@ -18,13 +18,15 @@ public sealed class HubTransactions
     readonly string? _connectionString;
     readonly string _endpoint;
     readonly Func<ITransport> _transport;
+    readonly Func<OutboxForwarder> _outbox;
     readonly ILog _log;
 
-    internal HubTransactions(string? postgresConnectionString, string endpoint, Func<ITransport> transport, IRebusLoggerFactory loggerFactory)
+    internal HubTransactions(string? postgresConnectionString, string endpoint, Func<ITransport> transport, Func<OutboxForwarder> outbox, IRebusLoggerFactory loggerFactory)
     {
         _connectionString = postgresConnectionString;
         _endpoint = endpoint;
         _transport = transport;
+        _outbox = outbox;
         _log = loggerFactory.GetLogger<HubTransactions>();
     }
 
@@ -37,7 +39,7 @@ public sealed class HubTransactions
             unitOfWork = new PostgreSqlUnitOfWork(_connectionString, _endpoint, "local:" + Guid.NewGuid().ToString("N"));
             unitOfWork.AttachTo(scope.TransactionContext);
         }
-        return new HubTransaction(scope, unitOfWork, _transport, _log);
+        return new HubTransaction(scope, unitOfWork, _transport, _outbox, _log);
     }
 }
 
@@ -46,20 +48,22 @@ public sealed class HubTransaction : IAsyncDisposable
     readonly RebusTransactionScope _scope;
     readonly PostgreSqlUnitOfWork? _unitOfWork;
     readonly Func<ITransport> _transport;
+    readonly Func<OutboxForwarder> _outbox;
     readonly ILog _log;
 
-    internal HubTransaction(RebusTransactionScope scope, PostgreSqlUnitOfWork? unitOfWork, Func<ITransport> transport, ILog log)
+    internal HubTransaction(RebusTransactionScope scope, PostgreSqlUnitOfWork? unitOfWork, Func<ITransport> transport, Func<OutboxForwarder> outbox, ILog log)
     {
         _scope = scope;
         _unitOfWork = unitOfWork;
         _transport = transport;
+        _outbox = outbox;
         _log = log;
     }
 
     public async Task Complete()
     {
         if (_unitOfWork is not null)
-            await _unitOfWork.CommitAndDispatch(_transport(), _log);
+            await _unitOfWork.CommitAndDispatch(_transport(), _outbox(), _log);
         await _scope.CompleteAsync();
     }
 

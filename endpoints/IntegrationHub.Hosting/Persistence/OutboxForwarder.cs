@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Npgsql;
 using Rebus.Logging;
@@ -7,14 +8,15 @@ using Rebus.Transport;
 namespace IntegrationHub.Hosting.Persistence;
 
 /// <summary>
-/// Sends outbox messages that were committed but not sent (the process stopped, or the broker was away, between
+/// Removes the outbox rows of messages that were sent (collected from every handler, deleted in batches), and sends
+/// outbox messages that were committed but not sent (the process stopped, or the broker was away, between
 /// commit and send), oldest first, and forgets inbox entries older than the retention. Several instances of an
 /// endpoint share the work through row locks.
 /// </summary>
 internal sealed class OutboxForwarder : IDisposable
 {
-    static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);     // the normal path sends within milliseconds
+    static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);    // the normal path sends within milliseconds, and its rows are removed within a second
     static readonly TimeSpan InboxRetention = TimeSpan.FromDays(7);
     const int BatchSize = 100;
 
@@ -23,6 +25,7 @@ internal sealed class OutboxForwarder : IDisposable
     readonly ITransport _transport;
     readonly ILog _log;
     readonly CancellationTokenSource _stop = new();
+    readonly ConcurrentQueue<long> _sent = new();
     readonly Task _loop;
 
     public OutboxForwarder(string connectionString, string endpoint, ITransport transport, IRebusLoggerFactory loggerFactory)
@@ -44,8 +47,10 @@ internal sealed class OutboxForwarder : IDisposable
             {
                 try
                 {
-                    while (await ForwardBatch() == BatchSize) { }
-                    if (cycles++ % 600 == 0) await ForgetOldInboxEntries();
+                    await RemoveSent();
+                    if (cycles++ % 4 == 0)
+                        while (await ForwardBatch() == BatchSize) { }
+                    if (cycles % 2400 == 0) await ForgetOldInboxEntries();
                 }
                 catch (Exception exception) when (!_stop.IsCancellationRequested)
                 {
@@ -55,6 +60,32 @@ internal sealed class OutboxForwarder : IDisposable
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Outbox rows whose messages the broker confirmed; removed by the next cycle.</summary>
+    public void Sent(IEnumerable<long> outboxIds)
+    {
+        foreach (var id in outboxIds) _sent.Enqueue(id);
+    }
+
+    async Task RemoveSent()
+    {
+        var ids = new List<long>();
+        while (ids.Count < 50_000 && _sent.TryDequeue(out var id)) ids.Add(id);
+        if (ids.Count == 0) return;
+        try
+        {
+            await using var connection = new NpgsqlConnection(_connectionString);
+            await connection.OpenAsync(_stop.Token);
+            await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
+            delete.Parameters.AddWithValue("ids", ids.ToArray());
+            await delete.ExecuteNonQueryAsync(_stop.Token);
+        }
+        catch
+        {
+            foreach (var id in ids) _sent.Enqueue(id); // next cycle; meanwhile the rows are only older than they should be
+            throw;
         }
     }
 
@@ -115,5 +146,19 @@ internal sealed class OutboxForwarder : IDisposable
         _stop.Cancel();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         _stop.Dispose();
+        if (!_sent.IsEmpty)
+        {
+            // Last removal on the way out; what is left would be sent again (and deduplicated) after a restart.
+            try { RemoveSentOnShutdown().GetAwaiter().GetResult(); } catch (Exception exception) { _log.Warn(exception, "Could not remove {count} sent outbox row(s) of {endpoint}", _sent.Count, _endpoint); }
+        }
+    }
+
+    async Task RemoveSentOnShutdown()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
+        delete.Parameters.AddWithValue("ids", _sent.ToArray());
+        await delete.ExecuteNonQueryAsync();
     }
 }

@@ -85,10 +85,11 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     }
 
     /// <summary>
-    /// Commits, then sends the stored messages at once and removes them from the outbox. A send that fails after
-    /// the commit is logged, not thrown: the work is committed and the <see cref="OutboxForwarder"/> sends the rest.
+    /// Commits, then sends the stored messages at once and hands their outbox rows to the forwarder to remove (in
+    /// batches: one commit per handled message, not two). A send that fails after the commit is logged, not thrown:
+    /// the work is committed and the <see cref="OutboxForwarder"/> sends the rest.
     /// </summary>
-    public async Task CommitAndDispatch(ITransport transport, ILog log)
+    public async Task CommitAndDispatch(ITransport transport, OutboxForwarder outbox, ILog log)
     {
         var outboxIds = await Commit();
         if (outboxIds.Length == 0) return;
@@ -100,12 +101,7 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
                     await transport.Send(destination, message, scope.TransactionContext);
                 await scope.CompleteAsync();
             }
-
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
-            delete.Parameters.AddWithValue("ids", outboxIds);
-            await delete.ExecuteNonQueryAsync();
+            outbox.Sent(outboxIds);
         }
         catch (Exception exception)
         {

@@ -11,7 +11,7 @@ namespace IntegrationHub.Hosting.Persistence;
 /// from the outbox. If sending fails after the commit, the <see cref="OutboxForwarder"/> sends them later.
 /// </summary>
 [StepDocumentation("Inbox check, one PostgreSQL transaction for saga changes and outgoing messages, send after commit.")]
-internal sealed class UnitOfWorkStep(string connectionString, string endpoint, ITransport transport, IRebusLoggerFactory loggerFactory) : IIncomingStep
+internal sealed class UnitOfWorkStep(string connectionString, string endpoint, ITransport transport, OutboxForwarder outbox, IRebusLoggerFactory loggerFactory) : IIncomingStep
 {
     readonly ILog _log = loggerFactory.GetLogger<UnitOfWorkStep>();
 
@@ -39,6 +39,6 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
 
         await next();
 
-        transactionContext.OnCommit(_ => unitOfWork.CommitAndDispatch(transport, _log));
+        transactionContext.OnCommit(_ => unitOfWork.CommitAndDispatch(transport, outbox, _log));
     }
 }
