@@ -76,11 +76,7 @@ internal sealed class OutboxForwarder : IDisposable
         if (ids.Count == 0) return;
         try
         {
-            await using var connection = new NpgsqlConnection(_connectionString);
-            await connection.OpenAsync(_stop.Token);
-            await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
-            delete.Parameters.AddWithValue("ids", ids.ToArray());
-            await delete.ExecuteNonQueryAsync(_stop.Token);
+            await DeleteRows(ids.ToArray(), _stop.Token);
         }
         catch
         {
@@ -149,16 +145,16 @@ internal sealed class OutboxForwarder : IDisposable
         if (!_sent.IsEmpty)
         {
             // Last removal on the way out; what is left would be sent again (and deduplicated) after a restart.
-            try { RemoveSentOnShutdown().GetAwaiter().GetResult(); } catch (Exception exception) { _log.Warn(exception, "Could not remove {count} sent outbox row(s) of {endpoint}", _sent.Count, _endpoint); }
+            try { DeleteRows(_sent.ToArray(), CancellationToken.None).GetAwaiter().GetResult(); } catch (Exception exception) { _log.Warn(exception, "Could not remove {count} sent outbox row(s) of {endpoint}", _sent.Count, _endpoint); }
         }
     }
 
-    async Task RemoveSentOnShutdown()
+    async Task DeleteRows(long[] ids, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
+        await connection.OpenAsync(cancellationToken);
         await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection);
-        delete.Parameters.AddWithValue("ids", _sent.ToArray());
-        await delete.ExecuteNonQueryAsync();
+        delete.Parameters.AddWithValue("ids", ids);
+        await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 }
