@@ -29,7 +29,8 @@ public sealed record BenchOptions(
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
-          --warmup W       bus, gateway: warm-up messages / requests per scenario (default 1000)
+          --warmup W       bus: warm-up messages per scenario; gateway: warm-up batch of W requests per scenario,
+                           repeated until the JIT settles (fewer than 100 methods compiled in a batch) (default 1000)
           --sagas S        saga: sagas per round (default 200)
           --parallel K     saga: sagas in flight at once (default 32)
           --steps M        saga: Step messages per saga after its Start (default 10)
@@ -203,4 +204,65 @@ public static class Broker
             Console.Error.WriteLine($"cleanup: could not delete {what}: {exception.Message}");
         }
     }
+}
+
+/// <summary>
+/// CPU time used on this machine between two snapshots, by process name (from /proc), so a benchmark can say where
+/// each request's CPU goes: this process (load generator and server), PostgreSQL, RabbitMQ, everything else.
+/// Processes that start or end between the snapshots are counted for the part that was seen.
+/// </summary>
+public sealed class CpuMeter
+{
+    static readonly double TicksPerMs = 100.0 / 1000; // USER_HZ is 100 on Linux
+    readonly Dictionary<int, (string Name, long Ticks)> _start = Snapshot();
+
+    public static bool Available => File.Exists("/proc/stat");
+
+    /// <summary>CPU milliseconds per item since construction: this process, postgres, beam.smp (RabbitMQ), others.</summary>
+    public CpuSplit PerItem(int items)
+    {
+        var end = Snapshot();
+        var self = Environment.ProcessId;
+        double bench = 0, postgres = 0, rabbit = 0, other = 0;
+        foreach (var (pid, (name, ticks)) in end)
+        {
+            var used = ticks - (_start.TryGetValue(pid, out var before) ? before.Ticks : 0);
+            var ms = used / TicksPerMs;
+            if (pid == self) bench += ms;
+            else if (name == "postgres") postgres += ms;
+            else if (name == "beam.smp") rabbit += ms;
+            else other += ms;
+        }
+        return new CpuSplit(bench / items, postgres / items, rabbit / items, other / items);
+    }
+
+    static Dictionary<int, (string, long)> Snapshot()
+    {
+        var result = new Dictionary<int, (string, long)>();
+        if (!Available) return result;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                // fields[11], [12] are utime and stime (fields 14 and 15 of proc(5), counted from after the name)
+                result[pid] = (stat[(open + 1)..close], long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return result;
+    }
+}
+
+/// <summary>CPU milliseconds per item, by where they were spent.</summary>
+public sealed record CpuSplit(double Bench, double Postgres, double RabbitMq, double Other)
+{
+    public double Total => Bench + Postgres + RabbitMq + Other;
+    public override string ToString() =>
+        $"cpu/req {Total:0.00} ms (this process {Bench:0.00}, postgres {Postgres:0.00}, rabbitmq {RabbitMq:0.00}, other {Other:0.00})";
 }

@@ -52,6 +52,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
     readonly HubBusRegistry _registry = host.GetRequiredService<HubBusRegistry>();
     ServiceProvider? _endpointServices;
     readonly List<IHostedService> _started = [];
+    HubTransactions? _transactions;
     int _stopping;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -93,6 +94,7 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
             _started.Add(hosted);
         }
 
+        _transactions = transactions;
         _registry.Started(endpoint.Name, _endpointServices.GetRequiredService<IBus>(), transactions);
         loggerFactory.CreateLogger<HubEndpointHost>().LogInformation(
             "Endpoint {Endpoint} is receiving from {Queue} ({Transport} transport, {Persistence} storage)",
@@ -116,6 +118,8 @@ internal sealed class HubEndpointHost(HubEndpoint endpoint, IServiceProvider hos
     {
         if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
         _registry.Stopped(endpoint.Name);
+        if (_transactions is not null)
+            await _transactions.DisposeAsync(); // what the APIs handed over is committed and sent while the bus still runs
         for (var i = _started.Count - 1; i >= 0; i--)
             await _started[i].StopAsync(cancellationToken);
         _started.Clear();

@@ -9,7 +9,8 @@ public sealed class HubOptions
 {
     public const string SectionName = "Hub";
     public const string DefaultRabbitMq = "amqp://guest:guest@127.0.0.1:5672/";
-    public const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Username=hub;Password=hub;Database=hub";
+    // Loopback only, so without TLS (Npgsql would otherwise negotiate it with a local server that offers it).
+    public const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Username=hub;Password=hub;Database=hub;SSL Mode=Disable";
 
     public HubTransport Transport { get; set; } = HubTransport.InMemory;
     public HubPersistence Persistence { get; set; } = HubPersistence.InMemory;

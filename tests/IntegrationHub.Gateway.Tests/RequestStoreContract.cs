@@ -38,10 +38,20 @@ public abstract class RequestStoreContract<TInfrastructure>(TInfrastructure infr
         return result;
     }
 
+    /// <summary>Adds as the API does: the store completes the transaction (in PostgreSQL, in a group commit).</summary>
+    async Task<bool> Add(NewRequest request)
+    {
+        await using var transaction = _host.Services.GetRequiredService<HubBusRegistry>().Transactions(_endpoint).Begin();
+        return await _store.Add(request, transaction);
+    }
+
+    NewRequest New(string department = "health", string? key = null, string hash = "hash-1") =>
+        new("req_" + Guid.NewGuid().ToString("N"), department, "birth-certificate", _t0, key, hash);
+
     async Task<NewRequest> Added(string department = "health", string? key = null, string hash = "hash-1")
     {
-        var request = new NewRequest("req_" + Guid.NewGuid().ToString("N"), department, "birth-certificate", _t0, key, hash);
-        Assert.True(await InTransaction(store => store.Add(request)));
+        var request = New(department, key, hash);
+        Assert.True(await Add(request));
         return request;
     }
 
@@ -69,11 +79,36 @@ public abstract class RequestStoreContract<TInfrastructure>(TInfrastructure infr
         var first = await Added(key: key, hash: "hash-a");
 
         var again = new NewRequest("req_" + Guid.NewGuid().ToString("N"), "health", "birth-certificate", _t0, key, "hash-b");
-        Assert.False(await InTransaction(store => store.Add(again)));
+        Assert.False(await Add(again));
         Assert.Null(await Find(again));
         Assert.Equal(new IdempotencyRecord(first.RequestId, "hash-a"), await InTransaction(store => store.FindIdempotencyKey("health", key)));
         Assert.Null(await InTransaction(store => store.FindIdempotencyKey("tax", key)));
         await Added(department: "tax", key: key);
+    }
+
+    [Fact]
+    public async Task Concurrent_adds_with_one_key_store_exactly_one_request()
+    {
+        var key = Guid.NewGuid().ToString();
+        var requests = Enumerable.Range(0, 30).Select(_ => New(key: key)).ToList();
+
+        var stored = await Task.WhenAll(requests.Select(r => Task.Run(() => Add(r))));
+
+        var winner = Assert.Single(requests.Where((_, i) => stored[i]));
+        Assert.Equal(winner.RequestId, (await InTransaction(store => store.FindIdempotencyKey("health", key)))!.RequestId);
+        foreach (var loser in requests.Where((_, i) => !stored[i]))
+            Assert.Null(await Find(loser));
+    }
+
+    [Fact]
+    public async Task Concurrent_adds_without_keys_are_all_stored()
+    {
+        var requests = Enumerable.Range(0, 50).Select(i => New(department: i % 2 == 0 ? "health" : "tax")).ToList();
+
+        Assert.All(await Task.WhenAll(requests.Select(r => Task.Run(() => Add(r)))), Assert.True);
+
+        foreach (var request in requests)
+            Assert.Equal(RequestStatus.Accepted, (await Find(request))!.Status);
     }
 
     [Fact]

@@ -135,6 +135,123 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         Assert.Equal(1, await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString, $"SELECT count(*) FROM public.notes WHERE key = '{completed}'"));
     }
 
+    [Fact]
+    public async Task Concurrent_api_transactions_are_committed_in_groups_each_with_its_rows_and_messages()
+    {
+        var rows = new NoteRows { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var keys = Enumerable.Range(0, 150).Select(i => $"group-{i}-{Guid.NewGuid():N}").ToList();
+
+        // The writers wait at the gate until every transaction is queued, so later groups must carry many items.
+        var submitted = keys.Select(key => Task.Run(() => PublishAndComplete(rows, key))).ToList();
+        await Eventually.Until(() => Task.FromResult(rows.Submitted == keys.Count), TimeSpan.FromSeconds(30), "every transaction to be queued");
+        rows.Gate.SetResult();
+        var stored = await Task.WhenAll(submitted);
+
+        Assert.All(stored, Assert.True);
+        await Eventually.Until(() => Task.FromResult(keys.All(k => _recorder.OfType<Bumped>().Any(b => b.Key == k))),
+            TimeSpan.FromSeconds(30), "every transaction's message to arrive");
+        await OutboxDrained();
+        Assert.Equal(keys.Count, rows.GroupSizes.Sum());
+        Assert.True(rows.GroupSizes.Max() > 1, $"groups were {string.Join(", ", rows.GroupSizes)}");
+        Assert.Equal(keys.Count, await NoteCount("group-%"));
+        Assert.Equal(keys.Count, _recorder.OfType<Bumped>().Count(b => b.Key.StartsWith("group-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Item_the_group_writer_refuses_is_neither_stored_nor_sent()
+    {
+        var rows = new NoteRows();
+        var refused = $"refuse-{Guid.NewGuid():N}";
+        var accepted = $"keep-{Guid.NewGuid():N}";
+
+        var results = await Task.WhenAll(PublishAndComplete(rows, refused), PublishAndComplete(rows, accepted));
+
+        Assert.Equal([false, true], results);
+        await _recorder.WaitFor<Bumped>(b => b.Key == accepted);
+        await OutboxDrained();
+        Assert.DoesNotContain(_recorder.OfType<Bumped>(), b => b.Key == refused);
+        Assert.Equal(0, await NoteCount(refused));
+        Assert.Equal(1, await NoteCount(accepted));
+    }
+
+    [Fact]
+    public async Task Item_that_breaks_its_group_fails_alone()
+    {
+        var rows = new NoteRows { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var poison = $"poison-{Guid.NewGuid():N}";
+        var good = Enumerable.Range(0, 20).Select(i => $"good-{i}-{Guid.NewGuid():N}").ToList();
+
+        var poisoned = Task.Run(() => PublishAndComplete(rows, poison));
+        var others = good.Select(key => Task.Run(() => PublishAndComplete(rows, key))).ToList();
+        await Eventually.Until(() => Task.FromResult(rows.Submitted == good.Count + 1), TimeSpan.FromSeconds(30), "every transaction to be queued");
+        rows.Gate.SetResult();
+
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => poisoned);
+        Assert.All(await Task.WhenAll(others), Assert.True);
+        await Eventually.Until(() => Task.FromResult(good.All(k => _recorder.OfType<Bumped>().Any(b => b.Key == k))),
+            TimeSpan.FromSeconds(30), "the good transactions' messages to arrive");
+        await OutboxDrained();
+        Assert.DoesNotContain(_recorder.OfType<Bumped>(), b => b.Key == poison);
+        Assert.Equal(0, await NoteCount(poison));
+        foreach (var key in good) Assert.Equal(1, await NoteCount(key));
+    }
+
+    [Fact]
+    public async Task Group_commit_refuses_a_transaction_that_already_ran_sql_of_its_own()
+    {
+        await NotesTable();
+        var transactions = _host.Services.GetRequiredService<HubBusRegistry>().Transactions(_counter);
+        var key = $"mixed-{Guid.NewGuid():N}";
+
+        await using (var transaction = transactions.Begin())
+        {
+            await using (var insert = await new HandlerDatabase().Command($"INSERT INTO public.group_notes (key) VALUES ('{key}')"))
+                await insert.ExecuteNonQueryAsync();
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => transaction.Complete(new NoteRows(), key));
+            Assert.Contains("group writer", error.Message);
+        }
+
+        Assert.Equal(0, await NoteCount(key));
+    }
+
+    async Task<bool> PublishAndComplete(NoteRows rows, string key)
+    {
+        await NotesTable();
+        var transactions = _host.Services.GetRequiredService<HubBusRegistry>().Transactions(_counter);
+        await using var transaction = transactions.Begin();
+        await _host.Bus(_counter).Advanced.Topics.Publish(typeof(Bumped).FullName + ", " + typeof(Bumped).Assembly.GetName().Name, new Bumped(key, 1));
+        var completing = transaction.Complete(rows, key); // queued for the group commit by the time it returns
+        rows.Queued();
+        return await completing;
+    }
+
+    Task NotesTable() => PostgresServer.Execute(
+        "CREATE TABLE IF NOT EXISTS public.group_notes (key text PRIMARY KEY CHECK (key NOT LIKE 'poison%'))", infrastructure.PostgresConnectionString);
+
+    Task<long> NoteCount(string pattern) => PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString,
+        $"SELECT count(*) FROM public.group_notes WHERE key LIKE '{pattern}'");
+
+    /// <summary>Writes keys set-based; refuses keys starting with "refuse"; can hold every group at a gate.</summary>
+    sealed class NoteRows : IGroupWriter<string>
+    {
+        int _submitted;
+        public TaskCompletionSource? Gate { get; init; }
+        public System.Collections.Concurrent.ConcurrentQueue<int> GroupSizes { get; } = new();
+        public int Submitted => Volatile.Read(ref _submitted);
+        public void Queued() => Interlocked.Increment(ref _submitted);
+
+        public async Task<bool[]> Write(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, IReadOnlyList<string> items, CancellationToken cancellationToken)
+        {
+            if (Gate is not null) await Gate.Task;
+            var stored = items.Select(k => !k.StartsWith("refuse", StringComparison.Ordinal)).ToArray();
+            await using var insert = new Npgsql.NpgsqlCommand("INSERT INTO public.group_notes (key) SELECT unnest(@keys)", connection, transaction);
+            insert.Parameters.AddWithValue("keys", items.Where((_, i) => stored[i]).ToArray());
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            GroupSizes.Enqueue(items.Count);
+            return stored;
+        }
+    }
+
     static async Task Note(string key)
     {
         await using var command = await new HandlerDatabase().Command("INSERT INTO public.notes (key) VALUES (@key)");

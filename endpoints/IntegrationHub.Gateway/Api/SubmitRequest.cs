@@ -44,29 +44,22 @@ internal static class SubmitRequest
 
         var hash = body.Hash();
         var idempotencyKey = key.Length > 0 ? key : null;
-        await using var transaction = buses.Transactions(GatewayEndpoint.EndpointName).Begin();
-
-        if (idempotencyKey is not null && await store.FindIdempotencyKey(department, idempotencyKey) is { } earlier)
-            return await Replay(http, store, department, earlier, hash);
-
         var request = new NewRequest(RequestIds.New(), department, body.Service, clock.GetUtcNow(), idempotencyKey, hash);
-        if (!await store.Add(request))
-        {
-            // Another request with this key was stored meanwhile: answer as if it had been there first.
-            return await store.FindIdempotencyKey(department, idempotencyKey!) is { } concurrent
-                ? await Replay(http, store, department, concurrent, hash)
-                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Request in progress",
-                    detail: "A request with the same Idempotency-Key is being stored right now; retry in a moment.");
-        }
-
-        var bus = buses.Get(GatewayEndpoint.EndpointName);
         var headers = new Dictionary<string, string> { [HubHeaders.Tenant] = department, [RebusHeaders.CorrelationId] = request.RequestId };
+
+        await using var transaction = buses.Transactions(GatewayEndpoint.EndpointName).Begin();
+        var bus = buses.Get(GatewayEndpoint.EndpointName);
         await bus.Send(new ForwardRequest(request.RequestId, department, body.Service, provider, body.Payload.GetRawText(), request.AcceptedAt),
             new Dictionary<string, string>(headers));
         await bus.Publish(new RequestAccepted(request.RequestId, department, body.Service, request.AcceptedAt), new Dictionary<string, string>(headers));
-        await transaction.Complete();
+        if (await store.Add(request, transaction))
+            return Accepted(request.RequestId, RequestStatus.Accepted);
 
-        return Accepted(request.RequestId, RequestStatus.Accepted);
+        // The department used this key before (or a concurrent request with it was stored first): nothing was sent.
+        return await store.FindIdempotencyKey(department, idempotencyKey!) is { } earlier
+            ? await Replay(http, store, department, earlier, hash)
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Request in progress",
+                detail: "A request with the same Idempotency-Key is being stored right now; retry in a moment.");
     }
 
     static async Task<Results<Accepted<RequestAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Replay(

@@ -1,16 +1,19 @@
+using IntegrationHub.Hosting.Persistence;
+
 namespace IntegrationHub.Gateway.Store;
 
 /// <summary>
-/// Where the gateway keeps department requests. In PostgreSQL mode every call runs in the ambient transaction
-/// (a handler's, or a <c>HubTransactions</c> transaction around an HTTP request); in memory it acts at once.
+/// Where the gateway keeps department requests. In PostgreSQL mode reads and updates run in the ambient transaction
+/// (a handler's, or a <c>HubTransactions</c> transaction around an HTTP request); in memory they act at once.
 /// </summary>
 public interface IRequestStore
 {
     /// <summary>
-    /// Stores a new request (status accepted, timeline step "accepted") and its idempotency key if it has one.
-    /// False, and nothing stored, when the department already used the key.
+    /// Stores a new request (status accepted, timeline step "accepted") and its idempotency key if it has one, and
+    /// completes <paramref name="transaction"/> with it: the messages sent in it leave only if the request was stored.
+    /// False, and nothing stored or sent, when the department already used the key.
     /// </summary>
-    Task<bool> Add(NewRequest request);
+    Task<bool> Add(NewRequest request, HubTransaction transaction);
 
     Task<IdempotencyRecord?> FindIdempotencyKey(string department, string idempotencyKey);
 

@@ -1,3 +1,5 @@
+using IntegrationHub.Hosting.Persistence;
+
 namespace IntegrationHub.Gateway.Store;
 
 /// <summary>The embedded (not durable) store: one instance shared by the HTTP API and the status projection.</summary>
@@ -17,15 +19,16 @@ public sealed class InMemoryRequestStore : IRequestStore
         public List<(string EntryId, TimelineEntry Entry)> Timeline { get; } = [("accepted", new(request.AcceptedAt, "accepted", null))];
     }
 
-    public Task<bool> Add(NewRequest request)
+    public async Task<bool> Add(NewRequest request, HubTransaction transaction)
     {
         lock (_lock)
         {
             if (request.IdempotencyKey is { } key && !_keys.TryAdd((request.Department, key), new(request.RequestId, request.BodyHash)))
-                return Task.FromResult(false);
+                return false;
             _requests.Add(request.RequestId, new Entry(request));
-            return Task.FromResult(true);
         }
+        await transaction.Complete();
+        return true;
     }
 
     public Task<IdempotencyRecord?> FindIdempotencyKey(string department, string idempotencyKey)

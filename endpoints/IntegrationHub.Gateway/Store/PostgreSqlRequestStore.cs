@@ -3,49 +3,18 @@ using Npgsql;
 
 namespace IntegrationHub.Gateway.Store;
 
-/// <summary>Requests in schema <c>gateway</c> (Migrations/0001_requests.sql), written in the ambient transaction.</summary>
+/// <summary>
+/// Requests in schema <c>gateway</c> (Migrations/0001_requests.sql). New requests are written by the group commit;
+/// reads and updates run in the ambient transaction.
+/// </summary>
 public sealed class PostgreSqlRequestStore(HandlerDatabase database) : IRequestStore
 {
     const string RankOf = "CASE {0} WHEN 'accepted' THEN 0 WHEN 'in-progress' THEN 1 ELSE 2 END";
 
-    public async Task<bool> Add(NewRequest request)
-    {
-        await using (var insert = await database.Command(
-            """
-            INSERT INTO gateway.requests (request_id, department, service, status, accepted_at, updated_at)
-            VALUES (@id, @department, @service, 'accepted', @at, @at);
-            INSERT INTO gateway.timeline (request_id, entry_id, at, step) VALUES (@id, 'accepted', @at, 'accepted');
-            """))
-        {
-            insert.Parameters.AddWithValue("id", request.RequestId);
-            insert.Parameters.AddWithValue("department", request.Department);
-            insert.Parameters.AddWithValue("service", request.Service);
-            insert.Parameters.AddWithValue("at", request.AcceptedAt);
-            await insert.ExecuteNonQueryAsync();
-        }
+    readonly NewRequestRows _newRequests = new();
 
-        if (request.IdempotencyKey is null)
-            return true;
-
-        // A concurrent request with the same key waits here for the first to commit, then inserts nothing.
-        await using var key = await database.Command(
-            """
-            INSERT INTO gateway.idempotency_keys (department, idempotency_key, request_id, body_hash, created_at)
-            VALUES (@department, @key, @id, @hash, @at) ON CONFLICT DO NOTHING
-            """);
-        key.Parameters.AddWithValue("department", request.Department);
-        key.Parameters.AddWithValue("key", request.IdempotencyKey);
-        key.Parameters.AddWithValue("id", request.RequestId);
-        key.Parameters.AddWithValue("hash", request.BodyHash);
-        key.Parameters.AddWithValue("at", request.AcceptedAt);
-        if (await key.ExecuteNonQueryAsync() == 1)
-            return true;
-
-        await using var undo = await database.Command("DELETE FROM gateway.requests WHERE request_id = @id");
-        undo.Parameters.AddWithValue("id", request.RequestId);
-        await undo.ExecuteNonQueryAsync();
-        return false;
-    }
+    /// <summary>Joins the gateway's group commit: under load, many requests share one transaction (see <see cref="NewRequestRows"/>).</summary>
+    public Task<bool> Add(NewRequest request, HubTransaction transaction) => transaction.Complete(_newRequests, request);
 
     public async Task<IdempotencyRecord?> FindIdempotencyKey(string department, string idempotencyKey)
     {

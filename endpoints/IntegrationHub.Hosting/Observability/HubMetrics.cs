@@ -17,6 +17,11 @@ public sealed class HubMetrics
     static readonly Counter<long> DelayedRetries = Meter.CreateCounter<long>("hub.messages.delayed_retries", description: "Messages scheduled for a delayed retry");
     static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("hub.messages.dead_lettered", description: "Messages moved to the error queue");
 
+    static readonly Histogram<int> GroupSize = Meter.CreateHistogram<int>("hub.group_commit.size", unit: "{item}",
+        description: "Items (API requests) committed by one group commit", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+    static readonly Histogram<double> GroupDuration = Meter.CreateHistogram<double>("hub.group_commit.duration", unit: "s",
+        description: "Time from the start of a group commit to its messages sent");
+
     readonly KeyValuePair<string, object?> _endpoint;
 
     public HubMetrics(string endpoint) => _endpoint = new("endpoint", endpoint);
@@ -26,6 +31,13 @@ public sealed class HubMetrics
         var type = new KeyValuePair<string, object?>("message_type", ShortName(messageType));
         Handled.Add(1, _endpoint, type, new("outcome", succeeded ? "success" : "failure"));
         Duration.Record(elapsed.TotalSeconds, _endpoint, type);
+    }
+
+    internal static void GroupCommitted(string endpoint, int items, TimeSpan elapsed)
+    {
+        var tag = new KeyValuePair<string, object?>("endpoint", endpoint);
+        GroupSize.Record(items, tag);
+        GroupDuration.Record(elapsed.TotalSeconds, tag);
     }
 
     internal void DelayedRetry(string? messageType) => DelayedRetries.Add(1, _endpoint, new("message_type", ShortName(messageType)));

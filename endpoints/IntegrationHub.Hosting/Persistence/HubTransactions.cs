@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Rebus.Logging;
 using Rebus.Transport;
 
@@ -11,15 +12,18 @@ namespace IntegrationHub.Hosting.Persistence;
 /// await bus.Send(new ForwardRequest(...)); // held in the outbox until Complete
 /// await transaction.Complete();           // one commit; then the messages leave
 /// </code>
-/// Without <see cref="HubTransaction.Complete"/> nothing is written and nothing is sent.
+/// Without <see cref="HubTransaction.Complete()"/> nothing is written and nothing is sent. For an API under load,
+/// <see cref="HubTransaction.Complete{TItem}"/> commits many concurrent requests' work in one transaction.
 /// </summary>
-public sealed class HubTransactions
+public sealed class HubTransactions : IAsyncDisposable
 {
     readonly string? _connectionString;
     readonly string _endpoint;
     readonly Func<ITransport> _transport;
     readonly Func<OutboxForwarder> _outbox;
     readonly ILog _log;
+    readonly ConcurrentDictionary<object, IAsyncDisposable> _groups = new(ReferenceEqualityComparer.Instance);
+    volatile bool _stopped;
 
     internal HubTransactions(string? postgresConnectionString, string endpoint, Func<ITransport> transport, Func<OutboxForwarder> outbox, IRebusLoggerFactory loggerFactory)
     {
@@ -39,20 +43,39 @@ public sealed class HubTransactions
             unitOfWork = new PostgreSqlUnitOfWork(_connectionString, _endpoint, "local:" + Guid.NewGuid().ToString("N"));
             unitOfWork.AttachTo(scope.TransactionContext);
         }
-        return new HubTransaction(scope, unitOfWork, _transport, _outbox, _log);
+        return new HubTransaction(this, scope, unitOfWork, _transport, _outbox, _log);
+    }
+
+    /// <summary>The group commit of one writer, started on first use.</summary>
+    internal GroupCommit<TItem> Group<TItem>(IGroupWriter<TItem> rows)
+    {
+        ObjectDisposedException.ThrowIf(_stopped, this);
+        return (GroupCommit<TItem>)_groups.GetOrAdd(rows, _ => new GroupCommit<TItem>(
+            _connectionString ?? throw new InvalidOperationException("A group commit needs Hub:Persistence=PostgreSql."),
+            _endpoint, rows, _transport, _outbox, _log));
+    }
+
+    /// <summary>Commits what the group commits hold, then refuses new work. Called when the endpoint stops, before its bus.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stopped = true;
+        foreach (var group in _groups.Values)
+            await group.DisposeAsync();
     }
 }
 
 public sealed class HubTransaction : IAsyncDisposable
 {
+    readonly HubTransactions _owner;
     readonly RebusTransactionScope _scope;
     readonly PostgreSqlUnitOfWork? _unitOfWork;
     readonly Func<ITransport> _transport;
     readonly Func<OutboxForwarder> _outbox;
     readonly ILog _log;
 
-    internal HubTransaction(RebusTransactionScope scope, PostgreSqlUnitOfWork? unitOfWork, Func<ITransport> transport, Func<OutboxForwarder> outbox, ILog log)
+    internal HubTransaction(HubTransactions owner, RebusTransactionScope scope, PostgreSqlUnitOfWork? unitOfWork, Func<ITransport> transport, Func<OutboxForwarder> outbox, ILog log)
     {
+        _owner = owner;
         _scope = scope;
         _unitOfWork = unitOfWork;
         _transport = transport;
@@ -65,6 +88,27 @@ public sealed class HubTransaction : IAsyncDisposable
         if (_unitOfWork is not null)
             await _unitOfWork.CommitAndDispatch(_transport(), _outbox(), _log);
         await _scope.CompleteAsync();
+    }
+
+    /// <summary>
+    /// Commits <paramref name="item"/> (its rows written by <paramref name="rows"/>) and the messages sent in this
+    /// transaction, together with other callers' items, in one PostgreSQL transaction; then sends the messages.
+    /// False when <paramref name="rows"/> did not store the item: then nothing of it was written or sent.
+    /// Everything must go through <paramref name="rows"/>: SQL run in this transaction before (HandlerDatabase) is refused.
+    /// </summary>
+    public async Task<bool> Complete<TItem>(IGroupWriter<TItem> rows, TItem item)
+    {
+        if (_unitOfWork is null)
+            throw new InvalidOperationException("A group commit needs Hub:Persistence=PostgreSql; in memory, use Complete().");
+        if (_unitOfWork.HasConnection)
+            throw new InvalidOperationException(
+                "This transaction already ran SQL of its own, which a group commit cannot include; write everything through the group writer.");
+
+        var messages = _unitOfWork.Outgoing.Select(o => new OutboxMessage(_unitOfWork.MessageId, o.Destination, o.Message)).ToList();
+        var stored = await _owner.Group(rows).Submit(item, messages);
+        if (stored)
+            await _scope.CompleteAsync(); // nothing left to send: the group commit sent the messages
+        return stored;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 using Rebus.Logging;
 using Rebus.Messages;
 using Rebus.Transport;
@@ -31,6 +29,11 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
 
     public IReadOnlyCollection<(string Destination, TransportMessage Message)> Outgoing => _outgoing;
 
+    public string MessageId => messageId;
+
+    /// <summary>True once something has run SQL in this unit of work.</summary>
+    public bool HasConnection => _connection is not null;
+
     public async Task<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)> Begin()
     {
         if (_connection is null)
@@ -59,29 +62,10 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     public async Task<long[]> Commit()
     {
         var (connection, transaction) = await Begin();
-        var ids = new List<long>(_outgoing.Count);
-        if (!_outgoing.IsEmpty)
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var (destination, message) in _outgoing)
-            {
-                var command = new NpgsqlBatchCommand(
-                    "INSERT INTO hub.outbox (endpoint, message_id, destination, headers, body) VALUES (@e, @m, @d, @h, @b) RETURNING id");
-                command.Parameters.AddWithValue("e", endpoint);
-                command.Parameters.AddWithValue("m", messageId);
-                command.Parameters.AddWithValue("d", destination);
-                command.Parameters.Add(new NpgsqlParameter("h", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(message.Headers) });
-                command.Parameters.AddWithValue("b", message.Body);
-                batch.BatchCommands.Add(command);
-            }
-            await using var reader = await batch.ExecuteReaderAsync();
-            do
-            {
-                while (await reader.ReadAsync()) ids.Add(reader.GetInt64(0));
-            } while (await reader.NextResultAsync());
-        }
+        var ids = await OutboxRows.Insert(connection, transaction, endpoint,
+            _outgoing.Select(o => new OutboxMessage(messageId, o.Destination, o.Message)).ToList());
         await transaction.CommitAsync();
-        return ids.ToArray();
+        return ids;
     }
 
     /// <summary>

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using IntegrationHub.Hosting.Observability;
+using Npgsql;
+using Rebus.Logging;
+using Rebus.Transport;
+
+namespace IntegrationHub.Hosting.Persistence;
+
+/// <summary>
+/// Writes the rows of many items of one kind (department requests, payment intents...) at once, set-based, in the
+/// transaction of a group commit. See <see cref="HubTransaction.Complete{TItem}"/>.
+/// </summary>
+public interface IGroupWriter<TItem>
+{
+    /// <summary>
+    /// Writes the rows of <paramref name="items"/> in <paramref name="transaction"/> and says, per item, whether it was
+    /// stored. An item that is not stored (its idempotency key was already taken, say) must leave no rows behind: its
+    /// messages are not sent and its caller is told <c>false</c>. Throwing fails the group, which is then retried
+    /// item by item, so one bad item fails alone.
+    /// </summary>
+    Task<bool[]> Write(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TItem> items, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Group commit for work outside handlers (HTTP APIs): concurrent callers' items and outgoing messages are written by
+/// one PostgreSQL transaction — the items' rows by an <see cref="IGroupWriter{TItem}"/>, the messages to the outbox
+/// in one statement — then the messages are sent and every caller is answered. Under load a commit carries many
+/// items, so the database does a few set-based statements instead of a transaction per item; with a single caller
+/// it is an ordinary transaction with no added wait. A few writers work in turn, so one group fills while another
+/// commits.
+/// </summary>
+internal sealed class GroupCommit<TItem> : IAsyncDisposable
+{
+    internal sealed record Entry(TItem Item, IReadOnlyCollection<OutboxMessage> Messages, TaskCompletionSource<bool> Stored);
+
+    public const int Writers = 3;
+    public const int MaxGroup = 200;
+
+    readonly string _connectionString;
+    readonly string _endpoint;
+    readonly IGroupWriter<TItem> _rows;
+    readonly Func<ITransport> _transport;
+    readonly Func<OutboxForwarder> _outbox;
+    readonly ILog _log;
+    readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>();
+    readonly Task[] _writers;
+
+    public GroupCommit(string connectionString, string endpoint, IGroupWriter<TItem> rows, Func<ITransport> transport,
+        Func<OutboxForwarder> outbox, ILog log)
+    {
+        _connectionString = connectionString;
+        _endpoint = endpoint;
+        _rows = rows;
+        _transport = transport;
+        _outbox = outbox;
+        _log = log;
+        // The writers must not inherit the first caller's ambient Rebus transaction (an AsyncLocal).
+        using (ExecutionContext.SuppressFlow())
+            _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(Write)).ToArray();
+    }
+
+    public Task<bool> Submit(TItem item, IReadOnlyCollection<OutboxMessage> messages)
+    {
+        var entry = new Entry(item, messages, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(entry))
+            throw new InvalidOperationException($"Endpoint {_endpoint} is stopping; nothing was stored.");
+        return entry.Stored.Task;
+    }
+
+    async Task Write()
+    {
+        var group = new List<Entry>(MaxGroup);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var entry)) group.Add(entry);
+            if (group.Count > 0) await Commit(group);
+        }
+    }
+
+    async Task Commit(IReadOnlyList<Entry> group)
+    {
+        var started = Stopwatch.GetTimestamp();
+        bool[] stored;
+        long[] outboxIds;
+        try
+        {
+            (stored, outboxIds) = await Store(group);
+        }
+        catch (Exception exception) when (group.Count > 1)
+        {
+            _log.Warn("A group commit of {count} items in {endpoint} failed ({message}); committing them one by one",
+                group.Count, _endpoint, exception.Message);
+            foreach (var entry in group) await Commit([entry]);
+            return;
+        }
+        catch (Exception exception)
+        {
+            group[0].Stored.TrySetException(exception);
+            return;
+        }
+
+        await Send(group, stored, outboxIds);
+        for (var i = 0; i < group.Count; i++) group[i].Stored.TrySetResult(stored[i]);
+        HubMetrics.GroupCommitted(_endpoint, group.Count, Stopwatch.GetElapsedTime(started));
+    }
+
+    async Task<(bool[] Stored, long[] OutboxIds)> Store(IReadOnlyList<Entry> group)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var stored = await _rows.Write(connection, transaction, group.Select(e => e.Item).ToList(), CancellationToken.None);
+        if (stored.Length != group.Count)
+            throw new InvalidOperationException($"{_rows.GetType().Name} answered for {stored.Length} of {group.Count} items.");
+        var messages = group.Where((_, i) => stored[i]).SelectMany(e => e.Messages).ToList();
+        var outboxIds = await OutboxRows.Insert(connection, transaction, _endpoint, messages);
+        await transaction.CommitAsync();
+        return (stored, outboxIds);
+    }
+
+    /// <summary>As after a handler's commit: a send that fails is logged and left to the outbox forwarder.</summary>
+    async Task Send(IReadOnlyList<Entry> group, bool[] stored, long[] outboxIds)
+    {
+        if (outboxIds.Length == 0) return;
+        try
+        {
+            var transport = _transport();
+            using (var scope = new RebusTransactionScope())
+            {
+                for (var i = 0; i < group.Count; i++)
+                {
+                    if (!stored[i]) continue;
+                    foreach (var message in group[i].Messages)
+                        await transport.Send(message.Destination, message.Message, scope.TransactionContext);
+                }
+                await scope.CompleteAsync();
+            }
+            _outbox().Sent(outboxIds);
+        }
+        catch (Exception exception)
+        {
+            _log.Warn(exception, "{count} message(s) of {endpoint} are stored but not yet sent; the outbox forwarder will send them",
+                outboxIds.Length, _endpoint);
+        }
+    }
+
+    /// <summary>Commits what was submitted, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+}
