@@ -9,13 +9,37 @@ namespace IntegrationHub.Testing;
 
 /// <summary>
 /// The production combination: the hub's RabbitMQ transport on the real broker, and PostgreSQL storage in a
-/// database of this fixture's own (created, migrated by the hub at start-up, dropped afterwards).
+/// database of this fixture's own (created, migrated by the hub at start-up, dropped afterwards). Queues live in the
+/// broker's shared virtual host, so tests use endpoint names of their own (<see cref="Names.UniqueEndpoint"/>);
+/// <see cref="IsolatedDurableInfrastructure"/> gives the fixture a virtual host of its own instead.
 /// </summary>
-public sealed class DurableInfrastructure : IHubInfrastructure
+public class DurableInfrastructure : IHubInfrastructure
 {
     readonly string _database = "hub_test_" + Guid.NewGuid().ToString("N")[..8];
+    readonly bool _ownVirtualHost;
+    RabbitMqVirtualHost? _broker;
 
-    public string Name => "rabbitmq+postgresql";
+    public DurableInfrastructure() : this(ownVirtualHost: false)
+    {
+    }
+
+    /// <param name="ownVirtualHost">Create a RabbitMQ virtual host for this fixture (and delete it afterwards).</param>
+    protected DurableInfrastructure(bool ownVirtualHost)
+    {
+        _ownVirtualHost = ownVirtualHost;
+        if (!ownVirtualHost) _broker = RabbitMqVirtualHost.Shared;
+    }
+
+    public virtual string Name => "rabbitmq+postgresql";
+
+    /// <summary>Label in the name of the fixture's own virtual host (<c>hub-test/&lt;label&gt;-&lt;guid8&gt;</c>), e.g. the endpoint tested.</summary>
+    public string VirtualHostLabel { get; init; } = "durable";
+
+    /// <summary>The virtual host the endpoints use: the shared one, or the fixture's own once initialized.</summary>
+    public RabbitMqVirtualHost Broker => _broker
+        ?? throw new InvalidOperationException($"{GetType().Name} creates its RabbitMQ virtual host in InitializeAsync; use it after that.");
+
+    public string RabbitMqConnectionString => Broker.ConnectionString;
 
     public string PostgresConnectionString => new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = _database }.ConnectionString;
 
@@ -23,7 +47,7 @@ public sealed class DurableInfrastructure : IHubInfrastructure
     {
         ["Hub:Transport"] = "RabbitMq",
         ["Hub:Persistence"] = "PostgreSql",
-        ["ConnectionStrings:RabbitMq"] = RabbitMqBroker.ConnectionString,
+        ["ConnectionStrings:RabbitMq"] = RabbitMqConnectionString,
         ["ConnectionStrings:Postgres"] = PostgresConnectionString,
     };
 
@@ -32,7 +56,7 @@ public sealed class DurableInfrastructure : IHubInfrastructure
         var taken = new List<TransportMessage>();
         await Eventually.Until(async () =>
         {
-            while (taken.Count < count && await RabbitMqBroker.GetAsync(queue) is { } result)
+            while (taken.Count < count && await Broker.GetAsync(queue) is { } result)
                 taken.Add(ToTransportMessage(result));
             return taken.Count >= count;
         }, TimeSpan.FromSeconds(30), $"{count} message(s) in {queue}");
@@ -40,7 +64,7 @@ public sealed class DurableInfrastructure : IHubInfrastructure
     }
 
     public Task DeliverRaw(HubTestHost host, string queue, Dictionary<string, string> headers, byte[] body) =>
-        RabbitMqBroker.WithChannelAsync(async channel =>
+        Broker.WithChannelAsync(async channel =>
         {
             var properties = new BasicProperties
             {
@@ -54,12 +78,39 @@ public sealed class DurableInfrastructure : IHubInfrastructure
     public async Task CleanUp(params string[] queues)
     {
         foreach (var queue in queues)
-            await RabbitMqBroker.DeleteQueueAsync(queue);
+            await Broker.DeleteQueueAsync(queue);
     }
 
-    public Task InitializeAsync() => PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
+    public async Task InitializeAsync()
+    {
+        await PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
+        if (!_ownVirtualHost) return;
+        try
+        {
+            _broker = await RabbitMqVirtualHost.CreateAsync(VirtualHostLabel);
+        }
+        catch
+        {
+            await DropDatabase();
+            throw;
+        }
+    }
 
-    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    /// <summary>Drops the database and deletes the fixture's own virtual host (with everything in it).</summary>
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await DropDatabase();
+        }
+        finally
+        {
+            if (_ownVirtualHost && _broker is not null)
+                await _broker.DisposeAsync();
+        }
+    }
+
+    Task DropDatabase() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
 
     static TransportMessage ToTransportMessage(BasicGetResult result)
     {
@@ -68,6 +119,17 @@ public sealed class DurableInfrastructure : IHubInfrastructure
             .ToDictionary(h => h.Key, h => Encoding.UTF8.GetString((byte[])h.Value!));
         return new TransportMessage(headers, result.Body.ToArray());
     }
+}
+
+/// <summary>
+/// <see cref="DurableInfrastructure"/> in a RabbitMQ virtual host of the fixture's own (see <see cref="RabbitMqVirtualHost"/>):
+/// for endpoints whose queue names are fixed (<c>hub.gateway</c>, <c>hub.providers</c>, <c>hub.webhooks</c>, <c>hub.error</c>,
+/// exchange <c>hub.events</c>), run with their production names, in parallel with other fixtures. The fixture
+/// owns the whole virtual host, so a test may also check that <c>hub.error</c> stayed empty.
+/// </summary>
+public sealed class IsolatedDurableInfrastructure() : DurableInfrastructure(ownVirtualHost: true)
+{
+    public override string Name => "rabbitmq(own vhost)+postgresql";
 }
 
 /// <summary>The local PostgreSQL server the tests use (scripts/infra.sh starts it).</summary>

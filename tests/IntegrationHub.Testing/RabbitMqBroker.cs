@@ -102,14 +102,24 @@ public static class RabbitMqBroker
     /// <summary>GET on the management HTTP API (guest/guest unless the connection string says otherwise); null on 404.</summary>
     public static async Task<JsonDocument?> GetManagementJsonAsync(string relativePath)
     {
-        var amqp = new Uri(ConnectionString);
-        var userInfo = string.IsNullOrEmpty(amqp.UserInfo) ? "guest:guest" : Uri.UnescapeDataString(amqp.UserInfo);
-        using var http = new HttpClient { BaseAddress = ManagementApi, Timeout = TimeSpan.FromSeconds(15) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
+        using var http = CreateManagementClient();
         using var response = await http.GetAsync(relativePath).ConfigureAwait(false);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// An HTTP client for the management API (<see cref="ManagementApi"/>), authenticated as the connection string's
+    /// user (guest/guest when it names none). Paths are relative, e.g. <c>vhosts/%2F</c>.
+    /// </summary>
+    public static HttpClient CreateManagementClient()
+    {
+        var amqp = new Uri(ConnectionString);
+        var userInfo = string.IsNullOrEmpty(amqp.UserInfo) ? "guest:guest" : Uri.UnescapeDataString(amqp.UserInfo);
+        var http = new HttpClient { BaseAddress = ManagementApi, Timeout = TimeSpan.FromSeconds(15) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
+        return http;
     }
 
     /// <summary>Decodes an AMQP header-table value (strings arrive as byte[]).</summary>

@@ -6,13 +6,14 @@ using RebusHeaders = Rebus.Messages.Headers;
 
 namespace IntegrationHub.Gateway.Tests;
 
-public sealed class StatusProjectionTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+/// <summary>What <c>GET /api/v1/requests/{id}</c> shows once the request's events are published; in memory and on RabbitMQ + PostgreSQL.</summary>
+public abstract class StatusProjectionContract<TGateway>(TGateway gateway) : IClassFixture<TGateway> where TGateway : GatewayFixture
 {
     [Fact]
     public async Task Events_of_a_request_show_as_its_status_result_and_timeline_in_order()
     {
         var id = await gateway.Submit(GatewayFixture.Health, "projection");
-        var start = DateTimeOffset.UtcNow;
+        var start = GatewayFixture.Now();
         await Publish(new RequestProgressed(id, GatewayFixture.Health, "forwarded to provider", "civil-registry", start.AddSeconds(1)));
         await Publish(new RequestCompleted(id, GatewayFixture.Health, """{ "certificate": "BC-1" }""", start.AddSeconds(2)));
 
@@ -28,12 +29,12 @@ public sealed class StatusProjectionTests(GatewayFixture gateway) : IClassFixtur
     public async Task Duplicate_event_adds_no_second_timeline_entry()
     {
         var id = await gateway.Submit(GatewayFixture.Health, "duplicate");
-        var progressed = new RequestProgressed(id, GatewayFixture.Health, "provider accepted", null, DateTimeOffset.UtcNow);
+        var progressed = new RequestProgressed(id, GatewayFixture.Health, "provider accepted", null, GatewayFixture.Now());
         var messageId = Guid.NewGuid().ToString();
 
         await Publish(progressed, messageId);
         await Publish(progressed, messageId);
-        await Publish(new RequestFailed(id, GatewayFixture.Health, "provider refused: unknown district", DateTimeOffset.UtcNow.AddSeconds(1)));
+        await Publish(new RequestFailed(id, GatewayFixture.Health, "provider refused: unknown district", GatewayFixture.Now().AddSeconds(1)));
 
         // The gateway handles one message at a time, in order: once the failure shows, both copies were handled.
         var status = await WaitForStatus(id, "failed");
@@ -45,7 +46,7 @@ public sealed class StatusProjectionTests(GatewayFixture gateway) : IClassFixtur
     public async Task Late_progress_after_completion_does_not_move_the_status_back()
     {
         var id = await gateway.Submit(GatewayFixture.Health, "late");
-        var start = DateTimeOffset.UtcNow;
+        var start = GatewayFixture.Now();
         await Publish(new RequestTimedOut(id, GatewayFixture.Health, start.AddSeconds(2)));
         await Publish(new RequestProgressed(id, GatewayFixture.Health, "provider accepted", null, start.AddSeconds(1)));
         await Publish(new RequestCompleted(id, GatewayFixture.Health, "{}", start.AddSeconds(3)));
@@ -61,8 +62,8 @@ public sealed class StatusProjectionTests(GatewayFixture gateway) : IClassFixtur
     public async Task Event_naming_another_department_changes_nothing()
     {
         var id = await gateway.Submit(GatewayFixture.Health, "wrong-tenant");
-        await Publish(new RequestCompleted(id, GatewayFixture.Tax, """{ "leak": true }""", DateTimeOffset.UtcNow));
-        await Publish(new RequestProgressed(id, GatewayFixture.Health, "provider accepted", null, DateTimeOffset.UtcNow));
+        await Publish(new RequestCompleted(id, GatewayFixture.Tax, """{ "leak": true }""", GatewayFixture.Now()));
+        await Publish(new RequestProgressed(id, GatewayFixture.Health, "provider accepted", null, GatewayFixture.Now()));
 
         var status = await WaitForStatus(id, "in-progress");
 
@@ -91,3 +92,7 @@ public sealed class StatusProjectionTests(GatewayFixture gateway) : IClassFixtur
         return last!;
     }
 }
+
+public sealed class StatusProjection_InMemory(GatewayFixture gateway) : StatusProjectionContract<GatewayFixture>(gateway);
+
+public sealed class StatusProjection_RabbitMqPostgreSql(DurableGatewayFixture gateway) : StatusProjectionContract<DurableGatewayFixture>(gateway);

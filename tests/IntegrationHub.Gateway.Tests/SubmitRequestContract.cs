@@ -7,7 +7,8 @@ using IntegrationHub.Hosting.Bus;
 
 namespace IntegrationHub.Gateway.Tests;
 
-public sealed class SubmitRequestTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+/// <summary><c>POST /api/v1/requests</c> through the gateway's HTTP pipeline, in memory and on RabbitMQ + PostgreSQL.</summary>
+public abstract class SubmitRequestContract<TGateway>(TGateway gateway) : IClassFixture<TGateway> where TGateway : GatewayFixture
 {
     [Fact]
     public async Task Accepted_request_answers_202_with_its_status_url_and_is_handed_to_the_provider_and_announced()
@@ -31,6 +32,9 @@ public sealed class SubmitRequestTests(GatewayFixture gateway) : IClassFixture<G
         var announced = await gateway.Recorder.WaitFor<RequestAccepted>(a => a.RequestId == accepted.RequestId);
         Assert.Equal(GatewayFixture.Health, ((RequestAccepted)announced.Message).Tenant);
         Assert.Equal(accepted.RequestId, announced.Headers[Rebus.Messages.Headers.CorrelationId]);
+        if (gateway.Durable is not null)
+            Assert.Equal(1, await gateway.Query<long>(
+                $"SELECT count(*) FROM gateway.requests WHERE request_id = '{accepted.RequestId}' AND department = '{GatewayFixture.Health}'"));
     }
 
     [Fact]
@@ -69,6 +73,11 @@ public sealed class SubmitRequestTests(GatewayFixture gateway) : IClassFixture<G
 
         var problem = await response.AssertProblem(HttpStatusCode.UnprocessableEntity, "'horoscope'");
         Assert.Contains(GatewayFixture.Service, problem.GetProperty("detail").GetString());
+        await gateway.SentMessagesArrived();
         Assert.DoesNotContain(gateway.Recorder.OfType<ForwardRequest>(), f => f.Service == "horoscope");
     }
 }
+
+public sealed class SubmitRequest_InMemory(GatewayFixture gateway) : SubmitRequestContract<GatewayFixture>(gateway);
+
+public sealed class SubmitRequest_RabbitMqPostgreSql(DurableGatewayFixture gateway) : SubmitRequestContract<DurableGatewayFixture>(gateway);
