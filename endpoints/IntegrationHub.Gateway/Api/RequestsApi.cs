@@ -30,7 +30,8 @@ public static class RequestsApi
             .Accepts<SubmitRequestBody>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("{id}", GetRequestStatus.Handle)
             .RequireAuthorization(HubScopes.RequestsRead)

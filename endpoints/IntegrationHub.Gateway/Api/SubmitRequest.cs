@@ -16,10 +16,11 @@ internal static class SubmitRequest
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
     const int MaxIdempotencyKeyLength = 255;
+    const string RetryAfterSeconds = "5";
 
     public static async Task<Results<Accepted<RequestAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         HttpContext http, IRequestStore store, HubBusRegistry buses, ServiceCatalog services, IOptions<GatewayOptions> options,
-        TimeProvider clock, CancellationToken cancellationToken)
+        TimeProvider clock, ILogger<GatewayEndpoint> logger, CancellationToken cancellationToken)
     {
         var department = http.User.Department()!;
         var errors = new Dictionary<string, string[]>();
@@ -47,12 +48,27 @@ internal static class SubmitRequest
         var request = new NewRequest(RequestIds.New(), department, body.Service, clock.GetUtcNow(), idempotencyKey, hash);
         var headers = new Dictionary<string, string> { [HubHeaders.Tenant] = department, [RebusHeaders.CorrelationId] = request.RequestId };
 
+        // Open until the end: a refused key is looked up in it.
         await using var transaction = buses.Transactions(GatewayEndpoint.EndpointName).Begin();
-        var bus = buses.Get(GatewayEndpoint.EndpointName);
-        await bus.Send(new ForwardRequest(request.RequestId, department, body.Service, provider, body.Payload.GetRawText(), request.AcceptedAt),
-            new Dictionary<string, string>(headers));
-        await bus.Publish(new RequestAccepted(request.RequestId, department, body.Service, request.AcceptedAt), new Dictionary<string, string>(headers));
-        if (await store.Add(request, transaction))
+        bool stored;
+        try
+        {
+            var bus = buses.Get(GatewayEndpoint.EndpointName);
+            await bus.Send(new ForwardRequest(request.RequestId, department, body.Service, provider, body.Payload.GetRawText(), request.AcceptedAt),
+                new Dictionary<string, string>(headers));
+            await bus.Publish(new RequestAccepted(request.RequestId, department, body.Service, request.AcceptedAt), new Dictionary<string, string>(headers));
+            stored = await store.Add(request, transaction);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The database or the bus is away: say so, and that a retry with the same key is safe.
+            logger.LogError(exception, "Request {RequestId} of {Department} for {Service} could not be stored", request.RequestId, department, body.Service);
+            http.Response.Headers.RetryAfter = RetryAfterSeconds;
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later",
+                detail: "The hub could not store the request right now. Send it again" +
+                        (idempotencyKey is null ? "; send an Idempotency-Key header to make retries safe." : " with the same Idempotency-Key."));
+        }
+        if (stored)
             return Accepted(request.RequestId, RequestStatus.Accepted);
 
         // The department used this key before (or a concurrent request with it was stored first): nothing was sent.
