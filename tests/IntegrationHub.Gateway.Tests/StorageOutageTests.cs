@@ -15,7 +15,7 @@ public sealed class StorageOutageTests(DurableGatewayFixture gateway) : IClassFi
         var key = Guid.NewGuid().ToString();
         var database = gateway.Durable!.PostgresConnectionString;
 
-        await PostgresServer.Execute("ALTER TABLE gateway.timeline RENAME TO timeline_away", database);
+        await PostgresServer.Execute("ALTER TABLE gateway.requests RENAME TO requests_away", database);
         try
         {
             using var refused = await gateway.Post(token, GatewayFixture.Body("outage"), key);
@@ -25,7 +25,7 @@ public sealed class StorageOutageTests(DurableGatewayFixture gateway) : IClassFi
         }
         finally
         {
-            await PostgresServer.Execute("ALTER TABLE gateway.timeline_away RENAME TO timeline", database);
+            await PostgresServer.Execute("ALTER TABLE gateway.requests_away RENAME TO requests", database);
         }
 
         using var accepted = await gateway.Post(token, GatewayFixture.Body("outage"), key);

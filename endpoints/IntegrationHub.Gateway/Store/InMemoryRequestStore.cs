@@ -44,7 +44,9 @@ public sealed class InMemoryRequestStore : IRequestStore
             if (!_requests.TryGetValue(requestId, out var entry) || entry.Request.Department != department)
                 return Task.FromResult<RequestRecord?>(null);
             var request = entry.Request;
-            var timeline = entry.Timeline.Select((t, i) => (t.Entry, i)).OrderBy(t => t.Entry.At).ThenBy(t => t.i).Select(t => t.Entry).ToList();
+            // "accepted" first, as in PostgreSQL where it is the request row; then the steps by time, ties in arrival order
+            var timeline = entry.Timeline.Take(1).Select(t => t.Entry)
+                .Concat(entry.Timeline.Skip(1).Select((t, i) => (t.Entry, i)).OrderBy(t => t.Entry.At).ThenBy(t => t.i).Select(t => t.Entry)).ToList();
             return Task.FromResult<RequestRecord?>(new RequestRecord(request.RequestId, request.Department, request.Service, entry.Status,
                 request.AcceptedAt, entry.UpdatedAt, entry.Result, entry.Error, timeline));
         }

@@ -4,8 +4,8 @@ using Npgsql;
 namespace IntegrationHub.Gateway.Store;
 
 /// <summary>
-/// The rows of new requests, for a group of them at once: the request, its "accepted" timeline step and its
-/// idempotency key. A request whose key the department already used (earlier, or earlier in the same group) is
+/// The rows of new requests, for a group of them at once: the request (which is also its "accepted" timeline step)
+/// and its idempotency key. A request whose key the department already used (earlier, or earlier in the same group) is
 /// removed again and reported as not stored.
 /// </summary>
 internal sealed class NewRequestRows : IGroupWriter<NewRequest>
@@ -31,15 +31,6 @@ internal sealed class NewRequestRows : IGroupWriter<NewRequest>
         insertRequests.Parameters.AddWithValue("services", requests.Select(r => r.Service).ToArray());
         insertRequests.Parameters.AddWithValue("ats", ats);
         batch.BatchCommands.Add(insertRequests);
-
-        var insertTimeline = new NpgsqlBatchCommand(
-            """
-            INSERT INTO gateway.timeline (request_id, entry_id, at, step)
-            SELECT t.id, 'accepted', t.at, 'accepted' FROM unnest(@ids, @ats) AS t(id, at)
-            """);
-        insertTimeline.Parameters.AddWithValue("ids", ids);
-        insertTimeline.Parameters.AddWithValue("ats", ats);
-        batch.BatchCommands.Add(insertTimeline);
 
         if (keyed.Count > 0)
         {

@@ -45,7 +45,8 @@ public sealed class PostgreSqlRequestStore(HandlerDatabase database) : IRequestS
                 NullableString(reader, 4), NullableString(reader, 5), []);
         }
 
-        var timeline = new List<TimelineEntry>();
+        // The request row is the "accepted" step; later steps are rows of gateway.timeline.
+        var timeline = new List<TimelineEntry> { new(request.AcceptedAt, RequestStatus.Accepted, null) };
         await using (var command = await database.Command(
             "SELECT at, step, detail FROM gateway.timeline WHERE request_id = @id ORDER BY at, id"))
         {
