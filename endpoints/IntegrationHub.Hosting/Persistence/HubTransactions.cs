@@ -50,9 +50,15 @@ public sealed class HubTransactions : IAsyncDisposable
     internal GroupCommit<TItem> Group<TItem>(IGroupWriter<TItem> rows)
     {
         ObjectDisposedException.ThrowIf(_stopped, this);
-        return (GroupCommit<TItem>)_groups.GetOrAdd(rows, _ => new GroupCommit<TItem>(
+        var group = (GroupCommit<TItem>)_groups.GetOrAdd(rows, _ => new GroupCommit<TItem>(
             _connectionString ?? throw new InvalidOperationException("A group commit needs Hub:Persistence=PostgreSql."),
             _endpoint, rows, _transport, _outbox, _log));
+        if (_stopped)
+        {
+            // Created while the endpoint was stopping: stop it too, so it refuses the item instead of keeping it forever.
+            _ = group.DisposeAsync().AsTask();
+        }
+        return group;
     }
 
     /// <summary>Commits what the group commits hold, then refuses new work. Called when the endpoint stops, before its bus.</summary>
