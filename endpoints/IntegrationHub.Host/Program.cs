@@ -4,6 +4,7 @@ using IntegrationHub.Providers;
 using IntegrationHub.Providers.Api;
 using IntegrationHub.Sample;
 using IntegrationHub.Webhooks;
+using IntegrationHub.Webhooks.Api;
 
 namespace IntegrationHub.Host;
 
@@ -29,6 +30,7 @@ public sealed class Program
         app.MapGatewayApi();
         app.MapProviderCallbacksApi();
         app.MapUnmatchedCallbacksApi();
+        app.MapWebhookDeliveriesApi();
         app.MapDevelopmentSimulators();
         app.MapGet("/", () => Results.Redirect("/scalar/v1")).ExcludeFromDescription();
         app.Run();

@@ -2,6 +2,7 @@ using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Providers.Exchanges;
 using IntegrationHub.Providers.Registry;
+using IntegrationHub.Providers.Retention;
 using Rebus.Config;
 
 namespace IntegrationHub.Providers;
@@ -9,7 +10,8 @@ namespace IntegrationHub.Providers;
 /// <summary>
 /// Forwards departments' requests to provider systems and runs each conversation (<see cref="ProviderExchangeSaga"/>)
 /// until the provider's answer, its refusal or the answer timeout. Queue <c>hub.providers</c>; the callback API
-/// (<see cref="Api.ProvidersApi"/>) turns providers' answers into <c>RecordProviderCallback</c> messages.
+/// (<see cref="Api.ProvidersApi"/>) turns providers' answers into <c>RecordProviderCallback</c> messages. Finished
+/// exchanges and unmatched callbacks are forgotten after their retention (<c>Hub:Retention</c>).
 /// </summary>
 /// <param name="name">"Providers"; tests running several instances on one broker give each a name of its own.</param>
 public sealed class ProvidersEndpoint(string name = ProvidersEndpoint.DefaultName) : HubEndpoint
@@ -29,6 +31,8 @@ public sealed class ProvidersEndpoint(string name = ProvidersEndpoint.DefaultNam
         services.AddSingleton(ProviderRegistry.From(configuration));
         services.AddSingleton<ProviderClients>();
         services.AddSingleton(sp => Store(sp.GetRequiredService<HubOptions>()));
+        services.AddSingleton(ProviderRetentionOptions.From(configuration));
+        services.AddHostedService<ProviderRetentionService>();
         services.AddRebusHandler<ProviderExchangeSaga>();
         services.AddRebusHandler<CallProviderHandler>();
     }

@@ -1,4 +1,5 @@
 using IntegrationHub.Hosting;
+using IntegrationHub.Webhooks.Api;
 
 namespace IntegrationHub.Webhooks;
 
@@ -12,7 +13,10 @@ public sealed class Program
         builder.AddWebhooks();
 
         var app = builder.Build();
+        // Unhandled errors answer application/problem+json too, without internals.
+        app.UseExceptionHandler();
         app.MapServiceDefaults();
+        app.MapWebhookDeliveriesApi();
         app.Run();
     }
 }

@@ -5,6 +5,7 @@ using IntegrationHub.Contracts.Sample.Commands;
 using IntegrationHub.Contracts.Sample.Replies;
 using IntegrationHub.Hosting.Observability;
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,6 +73,37 @@ public sealed class HostTests : IAsyncLifetime
             return metrics.Contains("hub_messages_handled_total{", StringComparison.Ordinal) && metrics.Contains("message_type=\"StartEcho\"", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(30), "the handled StartEcho to be counted on /metrics");
         Assert.Contains("endpoint=\"Sample\"", metrics);
+    }
+
+    [Fact]
+    public async Task Host_serves_the_webhook_deliveries_api_to_ops_tokens_only_and_documents_it()
+    {
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        await using var factory = _factory.WithWebHostBuilder(web => web.UseSetting("Hub:Auth:DevSigningKey", key));
+        var http = factory.CreateClient();
+        HttpRequestMessage List(params string[] scopes)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/webhooks/deliveries?status=dead");
+            if (scopes.Length > 0)
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                    DevTokens.Create(key, "demo", scopes, TimeSpan.FromMinutes(5)));
+            return request;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(List())).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(List(HubScopes.RequestsRead))).StatusCode);
+        var listed = await http.SendAsync(List(HubScopes.Ops));
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        using (var page = JsonDocument.Parse(await listed.Content.ReadAsStringAsync()))
+            Assert.Equal(JsonValueKind.Array, page.RootElement.GetProperty("deliveries").ValueKind);
+
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.True(paths.GetProperty("/api/v1/webhooks/deliveries").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/api/v1/webhooks/deliveries/{id}").TryGetProperty("get", out _));
+        var replay = paths.GetProperty("/api/v1/webhooks/deliveries/{id}/replay").GetProperty("post");
+        foreach (var status in new[] { "202", "401", "403", "404", "409" })
+            Assert.True(replay.GetProperty("responses").TryGetProperty(status, out _), $"replay documents {status}");
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public sealed class WebhooksProgramTests : IAsyncLifetime
     {
         _receiver.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200));
         _factory = new WebApplicationFactory<IntegrationHub.Webhooks.Program>().WithWebHostBuilder(web => web
+            .UseSetting("Hub:Auth:DevSigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)))
             .UseSetting("Hub:Webhooks:AllowInsecureCallbacks", "true")
             .UseSetting("Hub:Departments:health:CallbackUrl", _receiver.Url + "/hooks")
             .UseSetting("Hub:Departments:health:WebhookSecret", Guid.NewGuid().ToString("N")));

@@ -25,4 +25,13 @@ public interface IProviderExchangeStore
 
     /// <summary>The most recent first.</summary>
     Task<IReadOnlyList<UnmatchedCallback>> ListUnmatched(string? provider = null, int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets up to <paramref name="batchSize"/> exchanges that finished before <paramref name="before"/>, in a
+    /// transaction of its own (not a handler's); returns how many. Rows another pruner holds are left to it.
+    /// </summary>
+    Task<int> PruneFinished(DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default);
+
+    /// <summary>The same for unmatched callbacks received before <paramref name="before"/>.</summary>
+    Task<int> PruneUnmatched(DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default);
 }

@@ -26,4 +26,13 @@ public sealed class InMemoryProviderExchangeStore : IProviderExchangeStore
             .OrderByDescending(c => c.ReceivedAt)
             .Take(limit)
             .ToList());
+
+    public Task<int> PruneFinished(DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Prune(_finished, e => e.FinishedAt < before, batchSize));
+
+    public Task<int> PruneUnmatched(DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Prune(_unmatched, c => c.ReceivedAt < before, batchSize));
+
+    static int Prune<T>(ConcurrentDictionary<string, T> rows, Func<T, bool> expired, int batchSize) =>
+        rows.Where(row => expired(row.Value)).Take(batchSize).ToList().Count(row => rows.TryRemove(row));
 }

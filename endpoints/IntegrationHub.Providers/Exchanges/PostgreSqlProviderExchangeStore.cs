@@ -71,4 +71,25 @@ public sealed class PostgreSqlProviderExchangeStore(string connectionString) : I
                 reader.GetFieldValue<DateTimeOffset>(7)));
         return found;
     }
+
+    public Task<int> PruneFinished(DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default) =>
+        Prune("providers.finished_exchanges", "finished_at", before, batchSize, cancellationToken);
+
+    public Task<int> PruneUnmatched(DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default) =>
+        Prune("providers.unmatched_callbacks", "received_at", before, batchSize, cancellationToken);
+
+    // One short transaction per batch, rows addressed by ctid (both tables are insert-only, so a row's ctid stays put
+    // while it is locked); SKIP LOCKED lets several instances prune side by side.
+    async Task<int> Prune(string table, string timeColumn, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"""
+            DELETE FROM {table} WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM {table} WHERE {timeColumn} < @before LIMIT @batch FOR UPDATE SKIP LOCKED))
+            """, connection);
+        command.Parameters.AddWithValue("before", before.ToUniversalTime());
+        command.Parameters.AddWithValue("batch", batchSize);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 }

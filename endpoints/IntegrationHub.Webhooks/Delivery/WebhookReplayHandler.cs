@@ -19,22 +19,13 @@ public sealed class WebhookReplayHandler(IWebhookDeliveryStore store, Department
             return;
         }
 
-        var replayable = delivery.Status is WebhookStatus.Dead or WebhookStatus.NoCallbackRegistered
-                         || (delivery.Status == WebhookStatus.Delivered && message.Force);
-        if (!replayable)
+        if (WebhookReplayRules.WhyNot(delivery, message.Force, departments) is { } refusal)
         {
-            logger.LogWarning("Replay of webhook {DeliveryId} ignored: it is {Status}{Hint}", delivery.Id, delivery.Status,
-                delivery.Status == WebhookStatus.Delivered ? " (force to deliver it again)" : "");
+            logger.LogWarning("Replay of webhook {DeliveryId} ignored: {Reason}", delivery.Id, refusal);
             return;
         }
 
-        var url = departments.TryGet(delivery.Department, out var department) && department.CallbackUrl is { } current ? current : delivery.Url;
-        if (url is null)
-        {
-            logger.LogWarning("Replay of webhook {DeliveryId} ignored: department {Department} still has no callback URL", delivery.Id, delivery.Department);
-            return;
-        }
-
+        var url = WebhookReplayRules.UrlFor(delivery, departments)!;
         var round = delivery.Round + 1;
         await store.Save(delivery with { Url = url, Status = WebhookStatus.Pending, Round = round, RoundAttempts = 0, NextAttemptAt = time.GetUtcNow() });
         logger.LogInformation("Webhook {DeliveryId} for department {Department} replayed (round {Round})", delivery.Id, delivery.Department, round);

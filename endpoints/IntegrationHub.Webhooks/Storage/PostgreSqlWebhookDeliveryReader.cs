@@ -2,20 +2,25 @@ using Npgsql;
 
 namespace IntegrationHub.Webhooks.Storage;
 
-/// <summary>Reads <c>webhooks.deliveries</c> on connections of its own (outside any handler): hubctl, ops APIs.</summary>
+/// <summary>Reads <c>webhooks.deliveries</c> on connections of its own (outside any handler): hubctl, the ops API.</summary>
 public sealed class PostgreSqlWebhookDeliveryReader(string connectionString) : IWebhookDeliveryReader
 {
-    public async Task<IReadOnlyList<WebhookDelivery>> List(string? status = null, string? department = null, int limit = 100, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<WebhookDelivery>> List(string? status = null, string? department = null, int limit = 100,
+        DeliveryCursor? after = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await Open(cancellationToken);
+        // Ids compare byte-wise (COLLATE "C"), as the in-memory store compares them, so a cursor means the same in both.
         await using var command = new NpgsqlCommand($"""
             SELECT {DeliveryRows.Columns} FROM webhooks.deliveries
             WHERE (@status::text IS NULL OR status = @status) AND (@department::text IS NULL OR lower(department) = lower(@department))
-            ORDER BY created_at DESC, id
+              AND (@after_at::timestamptz IS NULL OR (created_at, id COLLATE "C") < (@after_at, @after_id::text COLLATE "C"))
+            ORDER BY created_at DESC, id COLLATE "C" DESC
             LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("status", (object?)status ?? DBNull.Value);
         command.Parameters.AddWithValue("department", (object?)department ?? DBNull.Value);
+        command.Parameters.AddWithValue("after_at", (object?)after?.CreatedAt.UtcDateTime ?? DBNull.Value);
+        command.Parameters.AddWithValue("after_id", (object?)after?.Id ?? DBNull.Value);
         command.Parameters.AddWithValue("limit", limit);
         var deliveries = new List<WebhookDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

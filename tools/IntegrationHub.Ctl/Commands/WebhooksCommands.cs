@@ -52,7 +52,7 @@ internal static class WebhooksCommands
         {
             var connectionString = ConnectionString(parseResult, postgres);
             var deliveries = await Read(connectionString, reader => reader.List(
-                parseResult.GetValue(status), parseResult.GetValue(department), parseResult.GetValue(limit), cancellationToken));
+                parseResult.GetValue(status), parseResult.GetValue(department), parseResult.GetValue(limit), cancellationToken: cancellationToken));
 
             if (parseResult.GetValue(json))
                 await output.WriteLineAsync(JsonSerializer.Serialize(deliveries.Select(Summary), ErrorsCommands.Json));
@@ -85,7 +85,7 @@ internal static class WebhooksCommands
             List<WebhookDelivery> toReplay;
             if (parseResult.GetValue(allDead))
             {
-                toReplay = (await Read(connectionString, r => r.List(WebhookStatus.Dead, null, int.MaxValue, cancellationToken))).ToList();
+                toReplay = (await Read(connectionString, r => r.List(WebhookStatus.Dead, null, int.MaxValue, cancellationToken: cancellationToken))).ToList();
                 if (toReplay.Count == 0)
                 {
                     await output.WriteLineAsync("No dead webhook deliveries.");
