@@ -293,6 +293,7 @@ public static class GatewayBench
         ];
         var result = new BenchResult("gateway", "req/s", scenarios.Select(s => s.Name).ToArray());
         var latencies = new List<HttpRound[]>();
+        var groupSizes = new List<double>();
         var accepted = 0L;
         try
         {
@@ -325,6 +326,7 @@ public static class GatewayBench
                     groups.Take();
                     rounds[i] = await load.Run(urls[i], options.Requests, options.Clients, $"round {round} {scenarios[i].Name}");
                     var groupSize = groups.Take();
+                    if (!double.IsNaN(groupSize)) groupSizes.Add(groupSize);
                     if (i == 1) accepted += options.Requests - rounds[i].Errors;
                     Console.WriteLine($"   round {round} {scenarios[i].Name,-10} {rounds[i].Rate,10:N0} req/s  " +
                                       $"p50 {rounds[i].P50Ms,7:0.0} ms  p99 {rounds[i].P99Ms,7:0.0} ms  non-202 {rounds[i].Errors}  {rounds[i].Cpu}" +
@@ -360,6 +362,17 @@ public static class GatewayBench
             result.Notes.Add($"| round {r + 1} | " + string.Join(" | ", latencies[r].Select(x => $"{x.P50Ms:0.0} | {x.P99Ms:0.0}")) + " |");
         result.Notes.Add("| **median** | " + string.Join(" | ", scenarios.Select((_, s) =>
             $"**{Measure.Median(latencies.Select(r => r[s].P50Ms)):0.0}** | **{Measure.Median(latencies.Select(r => r[s].P99Ms)):0.0}**")) + " |");
+        result.Notes.Add("");
+        result.Notes.Add("| CPU per request (ms, median of rounds) | this process | postgres | rabbitmq | other | total |");
+        result.Notes.Add("|---|---:|---:|---:|---:|---:|");
+        for (var s = 0; s < scenarios.Length; s++)
+        {
+            double Median(Func<CpuSplit, double> part) => Measure.Median(latencies.Select(r => part(r[s].Cpu)));
+            result.Notes.Add($"| {scenarios[s].Name} | {Median(c => c.Bench):0.00} | {Median(c => c.Postgres):0.00} | " +
+                             $"{Median(c => c.RabbitMq):0.00} | {Median(c => c.Other):0.00} | {Median(c => c.Total):0.00} |");
+        }
+        if (groupSizes.Count > 0)
+            result.Notes.Add($"\nrequests per group commit (median of rounds): {Measure.Median(groupSizes):0.0}");
         result.Notes.Add("");
         result.Notes.Add("non-202 answers in the measured rounds: " + string.Join(", ", scenarios.Select((s, i) => $"{s.Name} {errors[i]}")));
         return result;
