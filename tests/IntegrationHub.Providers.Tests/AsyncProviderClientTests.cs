@@ -109,11 +109,10 @@ public sealed class AsyncProviderClientTests : IDisposable
     [Fact]
     public async Task Unreachable_provider_is_reported_unavailable()
     {
-        var closedPort = _provider.BaseUrl;
-        _provider.Dispose();
+        // Port 1 refuses connections; a freed ephemeral port could be taken by another test's simulator meanwhile.
         using var client = new AsyncProviderClient("gone", new AsyncProviderOptions
         {
-            BaseUrl = closedPort,
+            BaseUrl = new Uri("http://127.0.0.1:1"),
             Resilience = new AsyncProviderResilienceOptions { MaxAttempts = 2, RetryDelay = TimeSpan.FromMilliseconds(10) },
         });
 
