@@ -1,4 +1,5 @@
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Security;
 using IntegrationHub.Providers.Api;
 
 namespace IntegrationHub.Providers;
@@ -12,10 +13,14 @@ public sealed class Program
         builder.AddServiceDefaults();
         builder.AddHubEndpoint(new ProvidersEndpoint());
         builder.AddProvidersApi();
+        builder.AddHubAuthentication(); // for the operators' list; provider callbacks are verified by signature
 
         var app = builder.Build();
+        // Unhandled errors answer application/problem+json too, without internals.
+        app.UseExceptionHandler();
         app.MapServiceDefaults();
         app.MapProviderCallbacksApi();
+        app.MapUnmatchedCallbacksApi();
         app.Run();
     }
 }

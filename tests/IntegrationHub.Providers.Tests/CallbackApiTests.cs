@@ -6,6 +6,7 @@ using IntegrationHub.Contracts.Providers.Commands;
 using IntegrationHub.Contracts.Requests.Events;
 using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Bus;
+using IntegrationHub.Hosting.Security;
 using IntegrationHub.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -20,6 +21,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 {
     const string Tenant = "dept-revenue";
     readonly string _secret = Guid.NewGuid().ToString("N");
+    readonly string _signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
     readonly MessageRecorder _events = new();
     readonly string _observer = Names.UniqueEndpoint("Observer");
     readonly AsyncProviderSimulator _simulator;
@@ -32,6 +34,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
         _factory = configured = factory.WithWebHostBuilder(web =>
         {
             web.UseSetting("Hub:PublicBaseUrl", "http://localhost/");
+            web.UseSetting("Hub:Auth:DevSigningKey", _signingKey);
             web.UseSetting("Hub:Providers:sim:BaseUrl", _simulator.BaseUrl.ToString());
             web.UseSetting("Hub:Providers:sim:CallbackSecret", _secret);
             web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint(_observer, s => s
@@ -92,10 +95,31 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
         using var response = await Post("sim", body, Sign(body));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var endpoint = _factory.Services.GetServices<HubEndpoint>().OfType<ProvidersEndpoint>().Single();
-        var store = endpoint.Store(_factory.Services.GetRequiredService<IOptions<HubOptions>>().Value);
-        await Eventually.Until(async () => (await store.ListUnmatched("sim")).Any(c => c.CorrelationId == stray),
-            TimeSpan.FromSeconds(30), "the stray answer is listed");
+        using var client = _factory.CreateClient();
+        var ops = DevTokens.Create(_signingKey, "operations", [HubScopes.Ops], TimeSpan.FromMinutes(5));
+        await Eventually.Until(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/providers/unmatched-callbacks?provider=sim");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ops);
+            using var listed = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+            using var json = JsonDocument.Parse(await listed.Content.ReadAsStringAsync());
+            return json.RootElement.EnumerateArray().Any(c => c.GetProperty("correlationId").GetString() == stray);
+        }, TimeSpan.FromSeconds(30), "the stray answer is listed to operators");
+    }
+
+    [Fact]
+    public async Task Unmatched_callbacks_are_listed_only_to_operators()
+    {
+        using var client = _factory.CreateClient();
+        using var anonymous = await client.GetAsync("/api/v1/providers/unmatched-callbacks");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/providers/unmatched-callbacks");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            DevTokens.Create(_signingKey, Tenant, [HubScopes.RequestsRead], TimeSpan.FromMinutes(5)));
+        using var department = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, department.StatusCode);
     }
 
     [Fact]
