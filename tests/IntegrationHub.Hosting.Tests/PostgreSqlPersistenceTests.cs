@@ -197,6 +197,23 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
     }
 
     [Fact]
+    public async Task Lost_database_fails_the_whole_group_at_once_instead_of_retrying_each_item()
+    {
+        var rows = new NoteRows { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), LoseConnectionOn = "lost-" };
+        var keys = Enumerable.Range(0, 10).Select(i => $"lost-{i}-{Guid.NewGuid():N}").ToList();
+
+        var submitted = keys.Select(key => Task.Run(() => PublishAndComplete(rows, key))).ToList();
+        await Eventually.Until(() => Task.FromResult(rows.Submitted == keys.Count), TimeSpan.FromSeconds(30), "every transaction to be queued");
+        rows.Gate.SetResult();
+
+        foreach (var transaction in submitted)
+            await Assert.ThrowsAsync<Npgsql.NpgsqlException>(() => transaction);
+        Assert.Equal(keys.Count, rows.Calls.Sum());           // every item was tried once, in whatever groups it fell
+        Assert.True(rows.Calls.Count < keys.Count, $"the writer was called {rows.Calls.Count} times for {keys.Count} items");
+        Assert.Equal(0, await NoteCount("lost-%"));
+    }
+
+    [Fact]
     public async Task Group_commit_refuses_a_transaction_that_already_ran_sql_of_its_own()
     {
         await NotesTable();
@@ -236,6 +253,8 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
     {
         int _submitted;
         public TaskCompletionSource? Gate { get; init; }
+        public string? LoseConnectionOn { get; init; }
+        public System.Collections.Concurrent.ConcurrentQueue<int> Calls { get; } = new();
         public System.Collections.Concurrent.ConcurrentQueue<int> GroupSizes { get; } = new();
         public int Submitted => Volatile.Read(ref _submitted);
         public void Queued() => Interlocked.Increment(ref _submitted);
@@ -243,6 +262,9 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         public async Task<bool[]> Write(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, IReadOnlyList<string> items, CancellationToken cancellationToken)
         {
             if (Gate is not null) await Gate.Task;
+            Calls.Enqueue(items.Count);
+            if (LoseConnectionOn is not null && items.Any(k => k.StartsWith(LoseConnectionOn, StringComparison.Ordinal)))
+                throw new Npgsql.NpgsqlException("Exception while reading from stream (the connection was lost)");
             var stored = items.Select(k => !k.StartsWith("refuse", StringComparison.Ordinal)).ToArray();
             await using var insert = new Npgsql.NpgsqlCommand("INSERT INTO public.group_notes (key) SELECT unnest(@keys)", connection, transaction);
             insert.Parameters.AddWithValue("keys", items.Where((_, i) => stored[i]).ToArray());

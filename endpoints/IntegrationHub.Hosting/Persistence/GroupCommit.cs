@@ -16,8 +16,8 @@ public interface IGroupWriter<TItem>
     /// <summary>
     /// Writes the rows of <paramref name="items"/> in <paramref name="transaction"/> and says, per item, whether it was
     /// stored. An item that is not stored (its idempotency key was already taken, say) must leave no rows behind: its
-    /// messages are not sent and its caller is told <c>false</c>. Throwing fails the group, which is then retried
-    /// item by item, so one bad item fails alone.
+    /// messages are not sent and its caller is told <c>false</c>. When PostgreSQL refuses a statement, the group is
+    /// committed again item by item, so one bad item fails alone; any other exception fails the whole group.
     /// </summary>
     Task<bool[]> Write(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TItem> items, CancellationToken cancellationToken);
 }
@@ -88,16 +88,18 @@ internal sealed class GroupCommit<TItem> : IAsyncDisposable
         {
             (stored, outboxIds) = await Store(group);
         }
-        catch (Exception exception) when (group.Count > 1)
+        catch (PostgresException exception) when (group.Count > 1)
         {
+            // The server refused something (a value, a constraint, a deadlock): perhaps one item's fault, so the others
+            // are committed without it. Connection failures are not retried this way: every item would wait again.
             _log.Warn("A group commit of {count} items in {endpoint} failed ({message}); committing them one by one",
-                group.Count, _endpoint, exception.Message);
+                group.Count, _endpoint, exception.MessageText);
             foreach (var entry in group) await Commit([entry]);
             return;
         }
         catch (Exception exception)
         {
-            group[0].Stored.TrySetException(exception);
+            foreach (var entry in group) entry.Stored.TrySetException(exception);
             return;
         }
 
