@@ -1,5 +1,6 @@
 using System.Net;
 using IntegrationHub.Hosting.Security;
+using IntegrationHub.Testing;
 
 namespace IntegrationHub.Gateway.Tests;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using IntegrationHub.Contracts.Providers.Commands;
 using IntegrationHub.Contracts.Requests.Events;
+using IntegrationHub.Testing;
 
 namespace IntegrationHub.Gateway.Tests;
 

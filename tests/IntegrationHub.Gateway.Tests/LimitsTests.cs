@@ -1,5 +1,6 @@
 using System.Net;
 using IntegrationHub.Contracts.Providers.Commands;
+using IntegrationHub.Testing;
 
 namespace IntegrationHub.Gateway.Tests;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using IntegrationHub.Contracts.Providers.Commands;
 using IntegrationHub.Contracts.Requests.Events;
 using IntegrationHub.Hosting.Bus;
+using IntegrationHub.Testing;
 
 namespace IntegrationHub.Gateway.Tests;
 

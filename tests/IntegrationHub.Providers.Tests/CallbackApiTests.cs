@@ -129,7 +129,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 
         using var response = await Post("sim", body, AsyncProviderSimulator.Sign("not-the-secret", body, DateTimeOffset.UtcNow));
 
-        await AssertProblem(response, HttpStatusCode.Unauthorized, "does not match");
+        await response.AssertProblem(HttpStatusCode.Unauthorized, "does not match");
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 
         using var response = await Post("sim", body.Replace("r-1", "r-2"), Sign(body));
 
-        await AssertProblem(response, HttpStatusCode.Unauthorized, "does not match");
+        await response.AssertProblem(HttpStatusCode.Unauthorized, "does not match");
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 
         using var response = await Post("sim", body, AsyncProviderSimulator.Sign(_secret, body, DateTimeOffset.UtcNow.AddMinutes(-10)));
 
-        await AssertProblem(response, HttpStatusCode.Unauthorized, "timestamp");
+        await response.AssertProblem(HttpStatusCode.Unauthorized, "timestamp");
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
     {
         using var response = await Post("sim", AsyncProviderSimulator.CallbackBody("r-1", "completed", "{}", null), signature: null);
 
-        await AssertProblem(response, HttpStatusCode.Unauthorized, "missing");
+        await response.AssertProblem(HttpStatusCode.Unauthorized, "missing");
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 
         using var response = await Post("nobody", body, Sign(body));
 
-        await AssertProblem(response, HttpStatusCode.NotFound, "nobody");
+        await response.AssertProblem(HttpStatusCode.NotFound, "nobody");
     }
 
     [Theory]
@@ -179,7 +179,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
     {
         using var response = await Post("sim", body, Sign(body));
 
-        await AssertProblem(response, HttpStatusCode.BadRequest, "correlationId");
+        await response.AssertProblem(HttpStatusCode.BadRequest, "correlationId");
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 
         using var response = await Post("sim", body, Sign(body));
 
-        await AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "at most");
+        await response.AssertProblem(HttpStatusCode.RequestEntityTooLarge, "at most");
     }
 
     string Sign(string body) => AsyncProviderSimulator.Sign(_secret, body, DateTimeOffset.UtcNow);
@@ -207,15 +207,6 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
 
     static async Task<string> CallbackId(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("callbackId").GetString()!;
-
-    static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string detailContains)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        Assert.Contains(detailContains, problem.GetProperty("detail").GetString());
-    }
 
     public void Dispose()
     {

@@ -229,5 +229,6 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
 public sealed class WebhookDelivery_InMemory(InMemoryInfrastructure infrastructure)
     : WebhookDeliveryContract<InMemoryInfrastructure>(infrastructure);
 
-public sealed class WebhookDelivery_RabbitMqPostgreSql(DurableInfrastructure infrastructure)
-    : WebhookDeliveryContract<DurableInfrastructure>(infrastructure);
+// A virtual host of its own: messages left in the fixed hub.webhooks queue by another class can't reach this one.
+public sealed class WebhookDelivery_RabbitMqPostgreSql(IsolatedDurableInfrastructure infrastructure)
+    : WebhookDeliveryContract<IsolatedDurableInfrastructure>(infrastructure);

@@ -293,8 +293,9 @@ public sealed class WebhookDeliveryStore_InMemory(InMemoryInfrastructure infrast
     protected override Task Clear() => Task.CompletedTask;
 }
 
-public sealed class WebhookDeliveryStore_PostgreSql(DurableInfrastructure infrastructure)
-    : WebhookDeliveryStoreContract<DurableInfrastructure>(infrastructure)
+// A virtual host of its own: messages left in the fixed hub.webhooks queue by another class can't add deliveries here.
+public sealed class WebhookDeliveryStore_PostgreSql(IsolatedDurableInfrastructure infrastructure)
+    : WebhookDeliveryStoreContract<IsolatedDurableInfrastructure>(infrastructure)
 {
     protected override (IWebhookDeliveryStore, IWebhookDeliveryReader, IWebhookDeliveryPruner) CreateStores(HubOptions hub) =>
         (new PostgreSqlWebhookDeliveryStore(new HandlerDatabase()), new PostgreSqlWebhookDeliveryReader(hub.PostgresConnectionString),

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 
-namespace IntegrationHub.Webhooks.Tests;
+namespace IntegrationHub.Testing;
 
-static class Problems
+public static class Problems
 {
     /// <summary>Asserts an RFC 9457 problem with the status, a title and a detail; returns the body.</summary>
     public static async Task<JsonElement> AssertProblem(this HttpResponseMessage response, HttpStatusCode status, string? detailContains = null)
