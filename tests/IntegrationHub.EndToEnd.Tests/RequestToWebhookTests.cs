@@ -140,10 +140,10 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
     public const string Provider = "civil-registry";
     public static readonly string[] RetrySchedule = ["00:00:00.5", "00:00:01", "00:00:01"];
     static readonly string[] Departments = [Prompt, Flaky, Outage];
-    static readonly string[] EndpointQueues = ["hub.gateway", "hub.providers", "hub.webhooks", "hub.sample"];
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    readonly DurableInfrastructure _infrastructure = new();
+    // A virtual host of its own: the endpoint queue names are fixed, and nothing left in them by others reaches this hub.
+    readonly IsolatedDurableInfrastructure _infrastructure = new();
     readonly string _signingKey = NewSecret();
     readonly string _callbackSecret = NewSecret();
     readonly Dictionary<string, string> _webhookSecrets = Departments.ToDictionary(d => d, _ => NewSecret());
@@ -159,7 +159,6 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _infrastructure.InitializeAsync();
-        await PurgeEndpointQueues();
 
         ProviderSimulator = AsyncProviderSimulator.Start(() => _factory.CreateClient());
         var settings = _infrastructure.Settings();
@@ -205,22 +204,6 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
         ProviderSimulator.Dispose();
         Receiver.Dispose();
         await _infrastructure.DisposeAsync();
-    }
-
-    /// <summary>Leftovers of other runs must not reach this hub (the endpoint queue names are fixed).</summary>
-    static async Task PurgeEndpointQueues()
-    {
-        foreach (var queue in EndpointQueues)
-        {
-            try
-            {
-                await RabbitMqBroker.WithChannelAsync(channel => channel.QueuePurgeAsync(queue));
-            }
-            catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
-            {
-                // Not declared yet: nothing to purge.
-            }
-        }
     }
 
     public Rebus.Bus.IBus Bus(string endpoint) => _factory.Services.GetRequiredService<HubBusRegistry>().Get(endpoint);
