@@ -24,11 +24,36 @@ public sealed class ChaosEndpoint(string name) : HubEndpoint
         // Optional work time inside the open transaction (a real handler calls an API here): handlers overlap, so a
         // kill -9 catches some of them between their inbox claim and their commit.
         services.AddSingleton(new ChaosSettings(TimeSpan.FromMilliseconds(configuration.GetValue("Chaos:HandlerDelayMs", 0))));
+        services.AddSingleton(new ChaosFreeze(configuration.GetValue<int?>("Chaos:FreezeAfterInvocations"), configuration.GetValue("Chaos:FrozenReportAt", 1)));
         services.AddRebusHandler<WorkHandler>();
     }
 }
 
 public sealed record ChaosSettings(TimeSpan HandlerDelay);
+
+/// <summary>
+/// Fault injection for the kill -9 test (<c>Chaos:FreezeAfterInvocations</c>): every invocation after the first N stops
+/// for good after writing its effect, with its transaction open; once <c>Chaos:FrozenReportAt</c> handlers are stopped
+/// there, the process prints <see cref="FrozenLine"/>. A kill that follows is certain to cut those transactions off,
+/// instead of hoping to hit a moment when handlers happen to be between their claim and their commit.
+/// </summary>
+public sealed class ChaosFreeze(int? afterInvocations, int reportAt)
+{
+    public const string FrozenLine = "CHAOS-FROZEN";
+
+    int _invocations;
+    int _frozen;
+
+    /// <summary>Counts the invocation; true when this one must freeze.</summary>
+    public bool Counts() => afterInvocations is { } limit && Interlocked.Increment(ref _invocations) > limit;
+
+    public Task Freeze()
+    {
+        if (Interlocked.Increment(ref _frozen) == reportAt)
+            Console.Out.WriteLine($"{FrozenLine} handlers={reportAt} pid={Environment.ProcessId}");
+        return Task.Delay(Timeout.Infinite);
+    }
+}
 
 /// <summary>
 /// Records every invocation of the handler on a connection of its own, in autocommit: the row stays even when the
@@ -50,10 +75,11 @@ public sealed class ChaosAttempts(NpgsqlDataSource dataSource) : IAsyncDisposabl
 /// (a) counts the invocation outside the message transaction; (b) writes the effect through <see cref="HandlerDatabase"/>,
 /// i.e. in the message's transaction together with its inbox claim: committed once, or not at all.
 /// </summary>
-public sealed class WorkHandler(ChaosAttempts attempts, HandlerDatabase database, ChaosSettings settings) : IHandleMessages<Work>
+public sealed class WorkHandler(ChaosAttempts attempts, HandlerDatabase database, ChaosSettings settings, ChaosFreeze freeze) : IHandleMessages<Work>
 {
     public async Task Handle(Work message)
     {
+        var freezes = freeze.Counts();
         await attempts.Record(message.Id);
 
         if (settings.HandlerDelay > TimeSpan.Zero) await Task.Delay(settings.HandlerDelay);
@@ -61,5 +87,7 @@ public sealed class WorkHandler(ChaosAttempts attempts, HandlerDatabase database
         await using var command = await database.Command("INSERT INTO chaos_effects (id) VALUES (@id)");
         command.Parameters.AddWithValue("id", message.Id);
         await command.ExecuteNonQueryAsync();
+
+        if (freezes) await freeze.Freeze();
     }
 }

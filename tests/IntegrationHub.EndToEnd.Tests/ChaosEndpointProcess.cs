@@ -18,6 +18,7 @@ public sealed class ChaosEndpointProcess : IDisposable
     readonly Process _process;
     readonly ConcurrentQueue<string> _lines = new();
     readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource _frozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _lineCount;
     int _inboxSkips;
 
@@ -70,7 +71,11 @@ public sealed class ChaosEndpointProcess : IDisposable
         var run = new ChaosEndpointProcess(label, process);
         process.OutputDataReceived += (_, e) => run.OnLine("out", e.Data);
         process.ErrorDataReceived += (_, e) => run.OnLine("err", e.Data);
-        process.Exited += (_, _) => run._ready.TrySetException(new InvalidOperationException($"{label} exited before it was ready (exit code {SafeExitCode(process)})"));
+        process.Exited += (_, _) =>
+        {
+            run._ready.TrySetException(new InvalidOperationException($"{label} exited before it was ready (exit code {SafeExitCode(process)})"));
+            run._frozen.TrySetException(new InvalidOperationException($"{label} exited before its handlers froze (exit code {SafeExitCode(process)})"));
+        };
         if (!process.Start()) throw new InvalidOperationException($"Could not start {label}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -83,15 +88,22 @@ public sealed class ChaosEndpointProcess : IDisposable
         _lines.Enqueue($"[{Label} {stream}] {line}");
         if (Interlocked.Increment(ref _lineCount) > KeptLines) _lines.TryDequeue(out _);
         if (line.Contains(InboxSkipMarker, StringComparison.Ordinal)) Interlocked.Increment(ref _inboxSkips);
-        if (stream == "out" && line.StartsWith(ChaosEndpoint.Program.ReadyLine, StringComparison.Ordinal)) _ready.TrySetResult();
+        if (stream != "out") return;
+        if (line.StartsWith(ChaosEndpoint.Program.ReadyLine, StringComparison.Ordinal)) _ready.TrySetResult();
+        if (line.StartsWith(ChaosEndpoint.ChaosFreeze.FrozenLine, StringComparison.Ordinal)) _frozen.TrySetResult();
     }
 
     /// <summary>Waits (bounded) until the endpoint says it is consuming; fails at once if the process exits.</summary>
-    public Task WaitUntilReady(TimeSpan timeout) =>
-        _ready.Task.WaitAsync(timeout).ContinueWith(t =>
+    public Task WaitUntilReady(TimeSpan timeout) => WaitFor(_ready.Task, timeout, "report readiness");
+
+    /// <summary>Waits (bounded) until the endpoint says handlers are frozen with their transactions open (Chaos:FreezeAfterInvocations).</summary>
+    public Task WaitUntilFrozen(TimeSpan timeout) => WaitFor(_frozen.Task, timeout, "report handlers frozen mid-transaction");
+
+    Task WaitFor(Task signal, TimeSpan timeout, string what) =>
+        signal.WaitAsync(timeout).ContinueWith(t =>
         {
             if (t.Exception?.InnerException is TimeoutException)
-                throw new TimeoutException($"{Label} did not report readiness within {timeout.TotalSeconds:0} s");
+                throw new TimeoutException($"{Label} did not {what} within {timeout.TotalSeconds:0} s");
             t.GetAwaiter().GetResult();
         }, TaskScheduler.Default);
 

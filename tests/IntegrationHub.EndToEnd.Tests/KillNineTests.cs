@@ -22,7 +22,7 @@ namespace IntegrationHub.EndToEnd.Tests;
 public sealed class KillNineTests(ITestOutputHelper output)
 {
     const int MessageCount = 10_000;
-    const int KillAfterEffects = 1_500;
+    const int KillAfterInvocations = 1_500;
     const int SendBatch = 500;
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(3);
@@ -34,12 +34,12 @@ public sealed class KillNineTests(ITestOutputHelper output)
     static readonly int MaxParallelism = IntFromEnvironment("CHAOS_MAX_PARALLELISM", 32);
 
     /// <summary>
-    /// Work time of the handler inside its open transaction (Chaos:HandlerDelayMs); env CHAOS_HANDLER_DELAY_MS, default 50.
-    /// Without it the handlers hardly overlap and the kill rarely catches one between its inbox claim and its commit.
+    /// Work time of the handler inside its open transaction (Chaos:HandlerDelayMs); env CHAOS_HANDLER_DELAY_MS, default 50:
+    /// handlers overlap as they do when they call an API, so the kill also cuts off some that were not frozen.
     /// </summary>
     static readonly int HandlerDelayMs = IntFromEnvironment("CHAOS_HANDLER_DELAY_MS", 50, allowZero: true);
 
-    /// <summary>Handlers seen mid-transaction (invoked, not committed) for the kill to go ahead.</summary>
+    /// <summary>Handlers frozen mid-transaction (effect written, not committed) before the kill goes ahead.</summary>
     const int MinInFlightAtKill = 5;
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class KillNineTests(ITestOutputHelper output)
                 CREATE TABLE chaos_effects (id text PRIMARY KEY);
                 """);
 
-            var environment = new Dictionary<string, string>
+            var restartEnvironment = new Dictionary<string, string>
             {
                 ["DOTNET_ENVIRONMENT"] = "Production",
                 ["Chaos__Endpoint"] = endpoint,
@@ -80,8 +80,14 @@ public sealed class KillNineTests(ITestOutputHelper output)
                 ["Logging__LogLevel__Microsoft"] = "Warning",
             };
 
+            var killedEnvironment = new Dictionary<string, string>(restartEnvironment)
+            {
+                ["Chaos__FreezeAfterInvocations"] = KillAfterInvocations.ToString(CultureInfo.InvariantCulture),
+                ["Chaos__FrozenReportAt"] = MinInFlightAtKill.ToString(CultureInfo.InvariantCulture),
+            };
+
             // 1. the endpoint runs and consumes from its queue
-            var first = ChaosEndpointProcess.Start("endpoint#1", environment);
+            var first = ChaosEndpointProcess.Start("endpoint#1", killedEnvironment);
             processes.Add(first);
             await first.WaitUntilReady(ReadyTimeout);
             Assert.True(await RabbitMqBroker.QueueExistsAsync(queue), $"the endpoint declared its queue {queue}");
@@ -95,17 +101,13 @@ public sealed class KillNineTests(ITestOutputHelper output)
             var sendClock = Stopwatch.StartNew();
             var sending = SendAll(client, queue);
 
-            // 3. kill -9 once enough effects are committed, at a moment when handlers are seen between their inbox claim
-            //    and their commit (one statement, one snapshot: invoked ids minus committed inbox rows)
-            long effectsSeen = 0, inFlightSeen = 0;
-            await Eventually.Until(async () =>
-                {
-                    if (sending.IsFaulted) return true;
-                    (effectsSeen, inFlightSeen) = await Progress(databaseConnectionString, endpoint);
-                    return effectsSeen >= KillAfterEffects && inFlightSeen >= MinInFlightAtKill;
-                },
-                TimeSpan.FromSeconds(90), $"{KillAfterEffects} effects are committed and at least {MinInFlightAtKill} handlers are mid-transaction");
+            // 3. kill -9 while handlers are certainly mid-transaction: from invocation KillAfterInvocations on, endpoint#1's
+            //    handlers write their effect and stop there, transaction open (Chaos:FreezeAfterInvocations); the kill
+            //    follows their report. Waiting on a signal instead of polling for a lucky moment keeps the test deterministic.
+            var frozen = first.WaitUntilFrozen(TimeSpan.FromSeconds(90));
+            await Task.WhenAny(frozen, sending);
             if (sending.IsFaulted) await sending;
+            await frozen;
             await first.KillHard(TimeSpan.FromSeconds(10));
             var killedAt = sendClock.Elapsed;
             var sentAtKill = _sent;
@@ -115,16 +117,14 @@ public sealed class KillNineTests(ITestOutputHelper output)
             // the inbox row commits with the message's transaction: ids invoked but without one were cut off by the kill
             var committedAtKill = await Scalar(databaseConnectionString, $"SELECT count(*) FROM hub.inbox WHERE endpoint = '{endpoint}'");
             var startedNotCommitted = await Scalar(databaseConnectionString, "SELECT count(DISTINCT id) FROM chaos_attempts") - committedAtKill;
-            Log($"kill trigger: {effectsSeen} effects and {inFlightSeen} handlers mid-transaction seen just before the kill");
             Log($"kill -9 endpoint#1 at {killedAt.TotalSeconds:0.00} s after the first send: {sentAtKill} sent, {committedAtKill} messages committed " +
                 $"(inbox), {effectsAtKill} effects, {attemptsAtKill} invocations, {startedNotCommitted} started but not committed (cut off by the kill, must be redelivered)");
             Assert.True(effectsAtKill < MessageCount, "the kill happened mid-flow");
-            // the crash must have interrupted handlers between their inbox claim and their commit, or the test proves little
-            Assert.True(startedNotCommitted > 0, "the kill caught at least one handler with its transaction open");
-            Assert.InRange(startedNotCommitted, 1, MaxParallelism);
+            // the crash interrupted the frozen handlers (and any others) between their inbox claim and their commit
+            Assert.InRange(startedNotCommitted, MinInFlightAtKill, MaxParallelism);
 
             // 4. restart, and everything is handled in the end
-            var second = ChaosEndpointProcess.Start("endpoint#2", environment);
+            var second = ChaosEndpointProcess.Start("endpoint#2", restartEnvironment);
             processes.Add(second);
             await second.WaitUntilReady(ReadyTimeout);
             var restartedAt = sendClock.Elapsed;
@@ -234,21 +234,6 @@ public sealed class KillNineTests(ITestOutputHelper output)
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Committed effects, and ids invoked but not committed (no inbox row yet), from one snapshot.</summary>
-    static async Task<(long Effects, long InFlight)> Progress(string connectionString, string endpoint)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
-            SELECT (SELECT count(*) FROM chaos_effects),
-                   (SELECT count(DISTINCT id) FROM chaos_attempts) - (SELECT count(*) FROM hub.inbox WHERE endpoint = @endpoint)
-            """, connection);
-        command.Parameters.AddWithValue("endpoint", endpoint);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     static Task<long> Count(string connectionString, string table) => Scalar(connectionString, $"SELECT count(*) FROM {table}");

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using IntegrationHub.Contracts.Requests.Events;
 using IntegrationHub.Ctl;
-using IntegrationHub.Hosting;
 using IntegrationHub.Testing;
 using IntegrationHub.Webhooks.Delivery;
 using IntegrationHub.Webhooks.Storage;
@@ -13,7 +12,7 @@ using WireMock.Server;
 namespace IntegrationHub.Webhooks.Tests;
 
 /// <summary>An operator finds dead webhooks with hubctl (PostgreSQL store) and replays them (command over RabbitMQ).</summary>
-public sealed class HubctlWebhooksTests(DurableInfrastructure infrastructure) : IClassFixture<DurableInfrastructure>, IAsyncLifetime
+public sealed class HubctlWebhooksTests(IsolatedDurableInfrastructure infrastructure) : IClassFixture<IsolatedDurableInfrastructure>, IAsyncLifetime
 {
     readonly WireMockServer _receiver = WireMockServer.Start();
     readonly string _sender = Names.UniqueEndpoint("Sender");
@@ -36,7 +35,6 @@ public sealed class HubctlWebhooksTests(DurableInfrastructure infrastructure) : 
     {
         await _host.DisposeAsync();
         _receiver.Stop();
-        await infrastructure.CleanUp(HubEndpoint.QueueNameOf(_sender), "hub.webhooks");
     }
 
     [Fact]
@@ -103,7 +101,7 @@ public sealed class HubctlWebhooksTests(DurableInfrastructure infrastructure) : 
     {
         string[] withStores = args.Contains("--postgres")
             ? args
-            : [.. args, "--postgres", infrastructure.PostgresConnectionString, .. args.Contains("replay") ? new[] { "--rabbitmq", RabbitMqBroker.ConnectionString } : []];
+            : [.. args, "--postgres", infrastructure.PostgresConnectionString, .. args.Contains("replay") ? new[] { "--rabbitmq", infrastructure.RabbitMqConnectionString } : []];
         var output = new StringWriter();
         var error = new StringWriter();
         var code = await IntegrationHub.Ctl.Program.CreateRootCommand().Parse(withStores)
