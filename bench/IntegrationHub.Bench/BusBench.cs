@@ -205,18 +205,17 @@ public static class BusBench
                 await scenario.Start();
 
             foreach (var scenario in scenarios)
-            {
-                var warm = await scenario.Run(options.Warmup, options.Concurrency);
-                Console.WriteLine($"   warm-up {scenario.Name,-12} {warm,10:N0} msg/s");
-            }
+                await JitWarmup.UntilSettled(async batch =>
+                    $"   warm-up {batch} {scenario.Name,-12} {await scenario.Run(options.Warmup, options.Concurrency),10:N0} msg/s");
 
             for (var round = 1; round <= options.Rounds; round++)
             {
                 var rates = new double[scenarios.Length];
                 for (var i = 0; i < scenarios.Length; i++)
                 {
+                    var cpu = new CpuMeter();
                     rates[i] = await scenarios[i].Run(options.Messages, options.Concurrency);
-                    Console.WriteLine($"   round {round} {scenarios[i].Name,-12} {rates[i],10:N0} msg/s");
+                    Console.WriteLine($"   round {round} {scenarios[i].Name,-12} {rates[i],10:N0} msg/s  {cpu.PerItem(options.Messages).ToString("msg")}");
                 }
                 result.Rounds.Add(rates);
             }

@@ -259,10 +259,37 @@ public sealed class CpuMeter
     }
 }
 
+/// <summary>
+/// Warm-up until the JIT settles: tiered compilation keeps recompiling hot methods for thousands of operations, and a
+/// round measured before it settles measures the JIT (it hurt the hub's first round far more than the others').
+/// </summary>
+public static class JitWarmup
+{
+    /// <summary>Batches run until fewer methods than this are JIT-compiled during one (at most <see cref="MaxBatches"/>).</summary>
+    const int Threshold = 100;
+    const int MaxBatches = 12;
+
+    /// <param name="batch">Runs warm-up batch number n (from 1) and returns the line to print for it.</param>
+    public static async Task UntilSettled(Func<int, Task<string>> batch)
+    {
+        for (var n = 1; ; n++)
+        {
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var line = await batch(n);
+            var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+            Console.WriteLine($"{line}  {jitted} methods compiled");
+            if (jitted < Threshold || n == MaxBatches) return;
+        }
+    }
+}
+
 /// <summary>CPU milliseconds per item, by where they were spent.</summary>
 public sealed record CpuSplit(double Bench, double Postgres, double RabbitMq, double Other)
 {
     public double Total => Bench + Postgres + RabbitMq + Other;
     public override string ToString() =>
-        $"cpu/req {Total:0.00} ms (this process {Bench:0.00}, postgres {Postgres:0.00}, rabbitmq {RabbitMq:0.00}, other {Other:0.00})";
+        ToString("req");
+
+    public string ToString(string item) =>
+        $"cpu/{item} {Total:0.000} ms (this process {Bench:0.000}, postgres {Postgres:0.000}, rabbitmq {RabbitMq:0.000}, other {Other:0.000})";
 }

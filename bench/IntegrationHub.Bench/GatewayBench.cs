@@ -242,10 +242,6 @@ public static class GatewayBench
     /// <summary>The gateway's commands to providers go here (<c>IntegrationHub.Contracts.Providers.Commands</c>).</summary>
     const string ProvidersQueue = "hub.providers";
 
-    /// <summary>Warm-up batches run until fewer methods than this are JIT-compiled during one (at most <see cref="MaxWarmupBatches"/>).</summary>
-    const int WarmJitThreshold = 100;
-    const int MaxWarmupBatches = 12;
-
     public static async Task<BenchResult> Run(BenchOptions options)
     {
         var id = Measure.RunId;
@@ -303,19 +299,15 @@ public static class GatewayBench
             using var load = new LoadGenerator(options.Clients, body, token);
             using var groups = new GroupSizeMeter();
 
-            // Tiered JIT keeps recompiling hot methods for a while; rounds measured before it settles measure the JIT.
             for (var i = 0; i < scenarios.Length; i++)
             {
-                for (var batch = 1; ; batch++)
+                var scenario = i;
+                await JitWarmup.UntilSettled(async batch =>
                 {
-                    var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
-                    var warm = await load.Run(urls[i], options.Warmup, options.Clients, scenarios[i].Name + " warm-up");
-                    jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
-                    if (i == 1) accepted += options.Warmup - warm.Errors;
-                    Console.WriteLine($"   warm-up {batch} {scenarios[i].Name,-10} {warm.Rate,10:N0} req/s  p50 {warm.P50Ms,7:0.0} ms  " +
-                                      $"p99 {warm.P99Ms,7:0.0} ms  {jitted} methods compiled");
-                    if (jitted < WarmJitThreshold || batch == MaxWarmupBatches) break;
-                }
+                    var warm = await load.Run(urls[scenario], options.Warmup, options.Clients, scenarios[scenario].Name + " warm-up");
+                    if (scenario == 1) accepted += options.Warmup - warm.Errors;
+                    return $"   warm-up {batch} {scenarios[scenario].Name,-10} {warm.Rate,10:N0} req/s  p50 {warm.P50Ms,7:0.0} ms  p99 {warm.P99Ms,7:0.0} ms";
+                });
             }
 
             for (var round = 1; round <= options.Rounds; round++)

@@ -138,7 +138,7 @@ public sealed class KillNineTests(ITestOutputHelper output)
             var doneAt = sendClock.Elapsed;
 
             // 5. nothing left: no message ready or unacknowledged in the queue, nothing in the error queue
-            await Eventually.Until(async () => await MessagesInQueue(queue) is (0, 0), TimeSpan.FromSeconds(60),
+            await Eventually.Until(async () => await RabbitMqBroker.ReadyAndUnackedAsync(queue) is (0, 0), TimeSpan.FromSeconds(60),
                 $"{queue} is empty (no ready and no unacknowledged message; rabbitmqctl)");
             Assert.Equal(0u, await ErrorQueueCount(errorQueue));
             // nor parked for a delayed retry (a failing handler, e.g. a duplicate effect, would wait there before the error queue)
@@ -247,33 +247,6 @@ public sealed class KillNineTests(ITestOutputHelper output)
         var ids = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
         return ids;
-    }
-
-    /// <summary>Ready and unacknowledged messages, straight from the queue (rabbitmqctl; the management API's figures lag by seconds).</summary>
-    static async Task<(long Ready, long Unacked)?> MessagesInQueue(string queue)
-    {
-        var start = new ProcessStartInfo("rabbitmqctl")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged" })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start rabbitmqctl");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rabbitmqctl list_queues failed ({process.ExitCode}): {await stderr}");
-        foreach (var line in (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var fields = line.Split('\t');
-            if (fields.Length == 3 && fields[0] == queue)
-                return (long.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[2], CultureInfo.InvariantCulture));
-        }
-        return null;
     }
 
     /// <summary>Messages in the error queue; a queue that does not exist holds none.</summary>

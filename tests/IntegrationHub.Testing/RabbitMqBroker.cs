@@ -77,7 +77,25 @@ public static class RabbitMqBroker
         WithChannelAsync(channel => channel.ExchangeDeleteAsync(exchangeName, ifUnused: false));
 
     /// <summary>Runs <c>rabbitmqctl close_all_connections &lt;reason&gt;</c> (closes every client connection of the broker).</summary>
-    public static async Task CloseAllConnectionsAsync(string reason)
+    public static Task CloseAllConnectionsAsync(string reason) => RabbitMqCtlAsync("close_all_connections", reason);
+
+    /// <summary>
+    /// Ready and unacknowledged messages of a queue in the default virtual host, read by <c>rabbitmqctl</c> from the
+    /// queue itself (the management API's figures lag by seconds); null when there is no such queue.
+    /// </summary>
+    public static async Task<(long Ready, long Unacked)?> ReadyAndUnackedAsync(string queue)
+    {
+        var output = await RabbitMqCtlAsync("list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged").ConfigureAwait(false);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var fields = line.Split('\t');
+            if (fields.Length == 3 && fields[0] == queue)
+                return (long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return null;
+    }
+
+    static async Task<string> RabbitMqCtlAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("rabbitmqctl")
         {
@@ -85,8 +103,7 @@ public static class RabbitMqBroker
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("close_all_connections");
-        start.ArgumentList.Add(reason);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start rabbitmqctl");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -95,8 +112,9 @@ public static class RabbitMqBroker
         await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"rabbitmqctl close_all_connections failed with exit code {process.ExitCode}: {await stderr.ConfigureAwait(false)} {await stdout.ConfigureAwait(false)}");
+            throw new InvalidOperationException($"rabbitmqctl {arguments[0]} failed with exit code {process.ExitCode}: {await stderr.ConfigureAwait(false)} {await stdout.ConfigureAwait(false)}");
         }
+        return await stdout.ConfigureAwait(false);
     }
 
     /// <summary>GET on the management HTTP API (guest/guest unless the connection string says otherwise); null on 404.</summary>

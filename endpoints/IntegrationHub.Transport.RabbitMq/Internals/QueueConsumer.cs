@@ -7,8 +7,8 @@ using Headers = Rebus.Messages.Headers;
 
 namespace IntegrationHub.Transport.RabbitMq.Internals;
 
-/// <summary>A delivery handed to Rebus: remembers the channel (and its generation) it came from, for ack/nack.</summary>
-internal sealed record Delivery(IChannel Channel, ulong DeliveryTag, long Generation, TransportMessage Message);
+/// <summary>A delivery handed to Rebus: remembers the channel's acks (and its generation) it came from, for ack/nack.</summary>
+internal sealed record Delivery(DeliveryAcks Acks, ulong DeliveryTag, long Generation, TransportMessage Message);
 
 /// <summary>
 /// Dedicated consumer channel (BasicQos = prefetch) with an async consumer that pushes deliveries into a bounded
@@ -26,6 +26,7 @@ internal sealed class QueueConsumer : IAsyncDisposable
     readonly SemaphoreSlim _channelLock = new(1, 1);
 
     IChannel? _channel;
+    volatile DeliveryAcks? _acks;
     string? _consumerTag;
     long _generation;
     volatile bool _needsNewChannel;
@@ -95,7 +96,10 @@ internal sealed class QueueConsumer : IAsyncDisposable
         var channel = ((AsyncEventingBasicConsumer)sender).Channel;
         // the body buffer is only valid during this callback: MessageMapper copies it
         var message = MessageMapper.ToTransportMessage(args.BasicProperties, args.Body, args.Redelivered);
-        var delivery = new Delivery(channel, args.DeliveryTag, Generation, message);
+        var acks = _acks;
+        // deliveries on a channel arrive one at a time and in tag order: the first one seen starts the acks' count
+        if (acks is null || acks.Channel != channel) _acks = acks = new DeliveryAcks(channel, args.DeliveryTag, _log, _queueName);
+        var delivery = new Delivery(acks, args.DeliveryTag, Generation, message);
         try
         {
             await _buffer.Writer.WriteAsync(delivery, args.CancellationToken).ConfigureAwait(false);
@@ -119,6 +123,7 @@ internal sealed class QueueConsumer : IAsyncDisposable
     Task OnChannelShutdown(object sender, ShutdownEventArgs args)
     {
         Interlocked.Increment(ref _generation);
+        _acks = null;
         if (_disposed || args.Initiator == ShutdownInitiator.Application) return Task.CompletedTask;
 
         if (_connection.IsOpen)
@@ -206,7 +211,7 @@ internal sealed class QueueConsumer : IAsyncDisposable
 
     async Task SettleAsync(Delivery delivery, bool ack)
     {
-        var channel = delivery.Channel;
+        var channel = delivery.Acks.Channel;
         if (delivery.Generation != Generation || !channel.IsOpen)
         {
             // the broker has already requeued it when the channel/connection went down; it will be redelivered
@@ -216,8 +221,8 @@ internal sealed class QueueConsumer : IAsyncDisposable
         }
         try
         {
-            if (ack) await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
-            else await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
+            if (ack) delivery.Acks.Ack(delivery.DeliveryTag);   // written by the acks' flush, coalesced with others
+            else await delivery.Acks.NackAsync(delivery.DeliveryTag).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -240,6 +245,8 @@ internal sealed class QueueConsumer : IAsyncDisposable
             channel.ChannelShutdownAsync -= OnChannelShutdown;
             try
             {
+                // acks handed over by handlers that finished must reach the broker, or it redelivers those messages
+                if (_acks is { } acks) await acks.DrainAsync().ConfigureAwait(false);
                 if (channel.IsOpen && _consumerTag != null)
                 {
                     await channel.BasicCancelAsync(_consumerTag).ConfigureAwait(false);
