@@ -196,6 +196,9 @@ public static class BusBench
             new HubBusScenario(options.RabbitMq, sender, receiver, errorQueue),
             new MassTransitScenario(options.RabbitMq, mtQueue),
         ];
+        // BENCH_ONLY=hub (comma-separated names): run only those scenarios, e.g. to profile one of them
+        if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
+            scenarios = scenarios.Where(s => only.Split(',').Contains(s.Name)).ToArray();
 
         Console.WriteLine($"== bus: N={options.Messages} C={options.Concurrency} rounds={options.Rounds} warm-up={options.Warmup}, 1 KB, persistent, confirms, quorum queues (run {id})");
         var result = new BenchResult("bus", "msg/s", scenarios.Select(s => s.Name).ToArray());

@@ -36,7 +36,8 @@ public sealed record BenchOptions(
           --steps M        saga: Step messages per saga after its Start (default 10)
           --requests N     gateway: HTTP requests per round and scenario (default 5000)
           --clients C      gateway: concurrent HTTP requests (default 64)
-        environment: ConnectionStrings__RabbitMq, ConnectionStrings__Postgres (defaults: local guest / hub)
+        environment: ConnectionStrings__RabbitMq, ConnectionStrings__Postgres (defaults: local guest / hub);
+                     BENCH_ONLY=hub,raw runs only the bus scenarios named (to profile one; no ratios without raw)
         """;
 
     public static BenchOptions Parse(string[] args)

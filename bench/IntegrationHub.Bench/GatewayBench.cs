@@ -269,6 +269,9 @@ public static class GatewayBench
                           $"warm-up={options.Warmup}, body {body.Length} bytes, database {database} (run {id})");
         await Admin(options.Postgres, $"CREATE DATABASE {database}");
         var (createdProviders, createdGateway, providersBefore) = await Prepare(options.RabbitMq, gatewayQueue);
+        if (providersBefore > 0)
+            Console.WriteLine($"   WARNING: {ProvidersQueue} already holds {providersBefore:N0} messages (an earlier run?). A broker holding many " +
+                              "messages is slower for every scenario; delete the queue for comparable figures.");
         IGatewayScenario[] scenarios =
         [
             new BareKestrelScenario(options.RabbitMq, rawQueue),
