@@ -10,7 +10,6 @@ namespace IntegrationHub.Providers.Retention;
 /// </summary>
 public sealed class ProviderRetentionOptions : RetentionOptions
 {
-
     /// <summary>
     /// The shortest retention accepted. A finished exchange must outlive anything that may still arrive for its request
     /// (callbacks, redelivered or retried commands): once forgotten, a late callback is "no such request".
