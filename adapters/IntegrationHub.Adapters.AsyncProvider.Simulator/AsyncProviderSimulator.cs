@@ -20,8 +20,9 @@ public sealed record SimulatedProviderRequest(string CorrelationId, string Servi
 
 /// <summary>
 /// A provider system that answers asynchronously (docs/providers.md), on a WireMock server on loopback: it accepts
-/// <c>POST /requests</c> with 202, and can be told to refuse, to fail with 503 a number of times, to be slow, to
-/// require OAuth2 tokens it issues itself, and to answer later by calling the hub's callback URL with a valid signature.
+/// <c>POST /requests</c> with 202 and answers status queries (<c>GET /requests/{id}</c>), and can be told to refuse, to
+/// fail with 503 a number of times, to be slow, to hold its answers, to require OAuth2 tokens it issues itself, and to
+/// answer later by calling the hub's callback URL with a valid signature.
 /// </summary>
 public sealed class AsyncProviderSimulator : IDisposable
 {
@@ -39,6 +40,9 @@ public sealed class AsyncProviderSimulator : IDisposable
     bool _requireToken;
     int _tokenLifetimeSeconds = 3600;
     (string Secret, TimeSpan Delay, string Status)? _autoAnswer;
+    TaskCompletionSource? _hold;
+    int _held;
+    int _statusQueries;
 
     AsyncProviderSimulator(WireMockServer server, Func<HttpClient>? callbackClient)
     {
@@ -46,6 +50,8 @@ public sealed class AsyncProviderSimulator : IDisposable
         _callbackClient = callbackClient ?? (() => new HttpClient());
         _server.Given(Request.Create().WithPath(RequestsPath).UsingPost())
             .RespondWith(Response.Create().WithCallback(HandleRequest));
+        _server.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher("^/requests/[^/]+$")).UsingGet())
+            .RespondWith(Response.Create().WithCallback(AnswerStatus));
         _server.Given(Request.Create().WithPath(TokenPath).UsingPost())
             .RespondWith(Response.Create().WithCallback(IssueToken));
     }
@@ -64,6 +70,25 @@ public sealed class AsyncProviderSimulator : IDisposable
     public int Calls => _server.LogEntries.Count(e => e.RequestMessage.Path == RequestsPath);
 
     public int TokensIssued => _tokensIssued;
+
+    /// <summary>Status queries (<c>GET /requests/{id}</c>) received.</summary>
+    public int StatusQueries => Volatile.Read(ref _statusQueries);
+
+    /// <summary>Requests received and held, their answer not yet sent (see <see cref="Holding"/>).</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>
+    /// Keeps every request it accepts from now on without answering (it has received it, and says so to a status query)
+    /// until <see cref="Release"/>: a provider that is slow to answer, or one whose answer never reaches the hub.
+    /// </summary>
+    public AsyncProviderSimulator Holding()
+    {
+        _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return this;
+    }
+
+    /// <summary>Answers the held requests (and stops holding new ones).</summary>
+    public void Release() => Interlocked.Exchange(ref _hold, null)?.TrySetResult();
 
     /// <summary>Answers every request with <paramref name="status"/> (4xx) and a problem+json reason.</summary>
     public AsyncProviderSimulator Refusing(int status = 422, string reason = "unknown service")
@@ -173,6 +198,18 @@ public sealed class AsyncProviderSimulator : IDisposable
         }
 
         _received.Enqueue(received);
+        if (_hold is { } hold)
+        {
+            Interlocked.Increment(ref _held);
+            try
+            {
+                await hold.Task;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
         if (_autoAnswer is { } auto)
             _ = Task.Run(async () =>
             {
@@ -181,6 +218,16 @@ public sealed class AsyncProviderSimulator : IDisposable
                     auto.Status == "failed" ? "simulated failure" : null);
             });
         return Json(202, JsonSerializer.Serialize(new { status = "accepted", correlationId = received.CorrelationId }));
+    }
+
+    /// <summary><c>GET /requests/{id}</c>: 200 for a request it received (even one whose answer it still holds), 404 otherwise.</summary>
+    IResponseMessage AnswerStatus(IRequestMessage request)
+    {
+        Interlocked.Increment(ref _statusQueries);
+        var id = Uri.UnescapeDataString(request.Path[(RequestsPath.Length + 1)..]);
+        return _received.Any(r => r.CorrelationId == id)
+            ? Json(200, JsonSerializer.Serialize(new { status = "accepted", correlationId = id }))
+            : Json(404, """{"title":"No such request"}""");
     }
 
     bool HasValidToken(IRequestMessage request)
@@ -206,5 +253,9 @@ public sealed class AsyncProviderSimulator : IDisposable
         BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
     };
 
-    public void Dispose() => _server.Stop();
+    public void Dispose()
+    {
+        Release();
+        _server.Stop();
+    }
 }

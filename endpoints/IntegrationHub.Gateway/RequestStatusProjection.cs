@@ -1,5 +1,6 @@
 using IntegrationHub.Contracts.Requests.Events;
-using IntegrationHub.Gateway.Store;
+using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Departments;
 using Rebus.Handlers;
 using Rebus.Messages;
 using Rebus.Pipeline;
@@ -10,7 +11,7 @@ namespace IntegrationHub.Gateway;
 /// Keeps what <c>GET /api/v1/requests/{id}</c> shows up to date from the request's events. Each event becomes one
 /// timeline entry keyed by its message id, so a redelivered event changes nothing; the status only moves forward.
 /// </summary>
-public sealed class RequestStatusProjection(IRequestStore store, IMessageContext context)
+public sealed class RequestStatusProjection(EndpointRuntime<GatewayEndpoint> gateway, IMessageContext context)
     : IHandleMessages<RequestProgressed>, IHandleMessages<RequestCompleted>, IHandleMessages<RequestFailed>, IHandleMessages<RequestTimedOut>
 {
     public Task Handle(RequestProgressed message) =>
@@ -26,7 +27,7 @@ public sealed class RequestStatusProjection(IRequestStore store, IMessageContext
         Apply(message.RequestId, message.Tenant, RequestStatus.TimedOut, "timed-out", "no answer from the provider in time", message.At,
             error: "The provider did not answer in time.");
 
-    Task Apply(string requestId, string tenant, string status, string step, string? detail, DateTimeOffset at,
+    Task Apply(string requestId, string department, string status, string step, string? detail, DateTimeOffset at,
         string? result = null, string? error = null) =>
-        store.Apply(new RequestUpdate(requestId, tenant, context.Headers[Headers.MessageId], status, step, detail, at, result, error));
+        gateway.Status.Apply(RequestStatus.Kind, new StatusUpdate(requestId, department, context.Headers[Headers.MessageId], status, step, detail, at, result, error));
 }

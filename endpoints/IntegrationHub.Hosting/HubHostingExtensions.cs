@@ -1,13 +1,23 @@
+using IntegrationHub.Hosting.Bus;
+using IntegrationHub.Hosting.Configuration;
+using IntegrationHub.Hosting.Departments;
+using IntegrationHub.Hosting.Development;
+using IntegrationHub.Hosting.Http;
 using IntegrationHub.Hosting.Observability;
+using IntegrationHub.Hosting.Outbound;
 using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Hosting.Runtime;
+using IntegrationHub.Hosting.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rebus.Bus;
+using Rebus.Pipeline;
 using Rebus.Transport.InMem;
 
 namespace IntegrationHub.Hosting;
@@ -15,57 +25,166 @@ namespace IntegrationHub.Hosting;
 public static class HubHostingExtensions
 {
     /// <summary>
-    /// Runs <paramref name="endpoint"/> in this process: its input queue, handlers and sagas, on the transport and
-    /// storage chosen by configuration (<c>Hub:Transport</c>, <c>Hub:Persistence</c>). Its bus is available as a keyed
-    /// <see cref="IBus"/> (key = endpoint name) and through <see cref="HubBusRegistry"/>.
+    /// Runs endpoint <typeparamref name="TEndpoint"/> in this process: its handlers and services, its bus on the transport
+    /// and storage chosen by configuration (<c>Hub:Transport</c>, <c>Hub:Persistence</c>), its routes once
+    /// <c>app.MapHubEndpoints()</c> is called, and — in development, with <c>Hub:Simulators:Enabled</c> — its simulators.
     /// </summary>
+    public static IHostApplicationBuilder AddHubEndpoint<TEndpoint>(this IHostApplicationBuilder builder) where TEndpoint : HubEndpoint, new() =>
+        builder.AddHubEndpoint(new TEndpoint());
+
+    /// <inheritdoc cref="AddHubEndpoint{TEndpoint}(IHostApplicationBuilder)"/>
     public static IHostApplicationBuilder AddHubEndpoint(this IHostApplicationBuilder builder, HubEndpoint endpoint)
     {
         builder.AddHubCore();
+        if (builder.Configuration.GetValue<bool>(DevelopmentSimulators.EnabledKey))
+            endpoint.AddDevelopmentSimulators(builder);
         builder.Services.AddHubEndpoint(endpoint);
         return builder;
     }
 
-    /// <summary>The same, for a container whose <see cref="AddHubCore"/> was already called (e.g. a test adding an endpoint).</summary>
+    /// <summary>The same, for a container whose <see cref="AddHubCore"/> was already called (a test adding an endpoint); no simulators.</summary>
     public static IServiceCollection AddHubEndpoint(this IServiceCollection services, HubEndpoint endpoint)
     {
         if (!services.Any(s => s.ServiceType == typeof(HubBusRegistry)))
-            throw new InvalidOperationException("Call builder.AddHubCore() (or AddServiceDefaults()) before adding endpoints to a service collection.");
+            throw new InvalidOperationException("Call builder.AddServiceDefaults() (or AddHubCore()) before adding endpoints to a service collection.");
+        if (services.Any(s => s.ServiceType == typeof(EndpointDefinition) && s.ImplementationInstance is EndpointDefinition d
+                              && string.Equals(d.Endpoint.Name, endpoint.Name, StringComparison.OrdinalIgnoreCase)))
+            throw new InvalidOperationException($"Endpoint {endpoint.Name} is added twice: each endpoint runs once per process.");
+
+        var definition = new EndpointDefinition(endpoint);
+        services.AddSingleton(definition);
         services.AddSingleton(endpoint);
-        services.AddSingleton<IHostedService>(sp =>
-        {
-            sp.GetRequiredService<HubBusRegistry>().Expect(endpoint.Name);
-            return new HubEndpointHost(endpoint, sp);
-        });
-        services.AddKeyedSingleton<IBus>(endpoint.Name, (sp, _) => sp.GetRequiredService<HubBusRegistry>().Get(endpoint.Name));
+        endpoint.Configure(new HubEndpointBuilder(definition, services));
+
+        var name = endpoint.Name;
+        services.AddKeyedSingleton(name, (sp, _) => CreateRuntime(definition, sp));
+        var typed = typeof(EndpointRuntime<>).MakeGenericType(endpoint.GetType());
+        services.AddSingleton(typed, sp => Activator.CreateInstance(typed, sp.GetRequiredKeyedService<EndpointRuntime>(name))!);
+        // After the endpoint's own hosted services (its settings are checked by then): the bus starts last.
+        services.AddSingleton<IHostedService>(sp => new EndpointBusService(sp.GetRequiredKeyedService<EndpointRuntime>(name), sp));
         return services;
     }
 
-    /// <summary>Options, shared in-memory network, database migrations and readiness checks; added once per process.</summary>
+    static EndpointRuntime CreateRuntime(EndpointDefinition definition, IServiceProvider services)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var options = EndpointOptions(definition.Endpoint, services.GetRequiredService<IOptions<HubOptions>>().Value, configuration);
+        var transport = new EndpointTransport();
+        var name = definition.Endpoint.Name;
+        var transactions = new HubTransactions(
+            options.Persistence == HubPersistence.PostgreSql ? options.PostgresConnectionString : null, name,
+            () => transport.Transport ?? throw new InvalidOperationException($"Endpoint {name} has not started"),
+            () => transport.Outbox ?? throw new InvalidOperationException($"Endpoint {name} has not started"),
+            new RebusLoggerFactory(services.GetRequiredService<ILoggerFactory>()));
+        var runtime = new EndpointRuntime(definition, options, transactions, transport, services.GetRequiredService<HandlerDatabase>());
+        services.GetRequiredService<HubBusRegistry>().Add(runtime);
+        return runtime;
+    }
+
+    /// <summary>The process-wide <c>Hub</c> settings, overridden by the endpoint's section <c>Hub:Endpoints:{Name}</c>.</summary>
+    static HubOptions EndpointOptions(HubEndpoint endpoint, HubOptions shared, IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{HubOptions.SectionName}:Endpoints:{endpoint.Name}");
+        if (!section.Exists()) return shared;
+        var options = new HubOptions();
+        configuration.GetSection(HubOptions.SectionName).Bind(options);
+        section.Bind(options);
+        ApplyConnectionStrings(options, configuration);
+        return options;
+    }
+
+    /// <summary>
+    /// What every hub process has once, whatever its endpoints: options, the shared in-memory network, the department
+    /// registry and contract, authentication and scopes, database migrations and readiness checks.
+    /// </summary>
     public static IHostApplicationBuilder AddHubCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         if (services.Any(s => s.ServiceType == typeof(HubBusRegistry)))
             return builder;
 
+        // The first hosted service: every setting is checked, and the schema exists, before anything else reads or touches them.
+        services.AddHostedService<HubStartup>();
         services.AddOptions<HubOptions>()
             .Bind(builder.Configuration.GetSection(HubOptions.SectionName))
             .PostConfigure(o => ApplyConnectionStrings(o, builder.Configuration))
             .Validate(o => o.Retries.ImmediateAttempts >= 1, "Hub:Retries:ImmediateAttempts must be at least 1")
-            .Validate(o => o.QueueType is "Quorum" or "Classic", "Hub:QueueType must be Quorum or Classic")
-            .ValidateOnStart();
+            .Validate(o => o.QueueType is "Quorum" or "Classic", "Hub:QueueType must be Quorum or Classic");
+        services.AddSingleton(new SettingsCheck(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value));
 
         services.AddSingleton<HubBusRegistry>();
-        services.AddSingleton(sp => Departments.DepartmentRegistry.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => new HubConfiguration(sp.GetRequiredService<IConfiguration>(),
+            sp.GetServices<EndpointDefinition>().SelectMany(d => d.Endpoint.MovedSettings)));
+        services.AddSingleton(sp => new HubScopeRegistry(sp.GetServices<EndpointDefinition>().SelectMany(d => d.Endpoint.Scopes)));
+        services.AddSingleton(sp => sp.GetRequiredService<HubConfiguration>().Read(DepartmentRegistry.From));
+        services.AddSingleton(new SettingsCheck(sp => sp.GetRequiredService<DepartmentRegistry>()));
         services.TryAddSingleton(_ => new InMemNetwork());
-        // Registered before any endpoint: the schema exists before a bus touches it.
-        services.AddHostedService<HubStartup>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HandlerDatabase>();
+        services.TryAddSingleton<OutboundCalls>();
+        services.TryAddTransient<IMessageContext>(_ => MessageContext.Current
+            ?? throw new InvalidOperationException("IMessageContext is given to message handlers only, while they handle a message."));
+        services.AddDepartmentContract();
 
         services.AddHealthChecks()
             .AddCheck<EndpointsRunningHealthCheck>("endpoints", tags: ["ready"])
             .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: ["ready"])
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         return builder;
+    }
+
+    /// <summary>
+    /// What the HTTP side of every hub process has once (<c>AddServiceDefaults</c> adds it): JWT authentication and one
+    /// policy per scope of its endpoints, problem details, and the OpenAPI document.
+    /// </summary>
+    public static IHostApplicationBuilder AddHubHttp(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(s => s.ServiceType == typeof(HubHttpMarker)))
+            return builder;
+        services.AddSingleton<HubHttpMarker>();
+        services.AddHubAuthentication();
+        services.AddHubOpenApi();
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    sealed class HubHttpMarker;
+
+    /// <summary>
+    /// Maps every endpoint's routes (and, with simulators on, theirs), the OpenAPI document (<c>/openapi/v1.json</c>) and
+    /// its reference (<c>/scalar/v1</c>). Unhandled errors answer <c>application/problem+json</c>, without internals.
+    /// </summary>
+    public static WebApplication MapHubEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        var simulators = app.Configuration.GetValue<bool>(DevelopmentSimulators.EnabledKey);
+        foreach (var endpoint in app.Services.GetServices<EndpointDefinition>().Select(d => d.Endpoint))
+        {
+            endpoint.MapRoutes(app);
+            if (simulators) endpoint.MapDevelopmentSimulators(app);
+        }
+        app.MapHubOpenApi();
+        return app;
+    }
+
+    /// <summary>
+    /// Checks the configuration, then runs the process. A configuration that cannot run prints one line naming every
+    /// problem and returns exit code 1, instead of a stack trace.
+    /// </summary>
+    public static int RunHub(this WebApplication app)
+    {
+        var name = app.Environment.ApplicationName;
+        try
+        {
+            app.Run();
+            return 0;
+        }
+        catch (HubSettingsException exception)
+        {
+            Console.Error.WriteLine($"{name} cannot start: {string.Join(" ", exception.Problems.Select(p => p.TrimEnd('.') + "."))}");
+            return 1;
+        }
     }
 
     internal static void ApplyConnectionStrings(HubOptions options, IConfiguration configuration)
@@ -75,11 +194,18 @@ public static class HubHostingExtensions
     }
 }
 
-/// <summary>Says loudly what the process is running on, and migrates the database before the endpoints start.</summary>
-internal sealed class HubStartup(IOptions<HubOptions> options, IEnumerable<HubEndpoint> endpoints, ILogger<HubStartup> logger) : IHostedService
+/// <summary>
+/// Says loudly what the process is running on, checks every endpoint's settings, and migrates the database, before
+/// the endpoints start.
+/// </summary>
+internal sealed class HubStartup(IServiceProvider services, IOptions<HubOptions> options, HubConfiguration configuration,
+    IEnumerable<HubEndpoint> endpoints, ILogger<HubStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        ConfigurationCheck.Run(services);
+        configuration.LogWarnings(logger);
+
         var o = options.Value;
         if (o.Transport == HubTransport.InMemory || o.Persistence == HubPersistence.InMemory)
         {

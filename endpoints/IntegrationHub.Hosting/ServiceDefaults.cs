@@ -30,6 +30,9 @@ public static class ServiceDefaults
             log.ReadFrom.Configuration(builder.Configuration)
                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
                .MinimumLevel.Override("Rebus", Serilog.Events.LogEventLevel.Information)
+               // Its "Hosting failed to start" repeats, with a stack trace, what RunHub prints in one line (a
+               // configuration problem) or what the runtime prints anyway (an unhandled exception).
+               .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", Serilog.Events.LogEventLevel.Fatal)
                .Enrich.FromLogContext()
                .Enrich.WithProperty("Application", name);
             if (json)
@@ -57,6 +60,7 @@ public static class ServiceDefaults
         }
 
         builder.AddHubCore();
+        builder.AddHubHttp();
         return builder;
     }
 

@@ -5,14 +5,15 @@ namespace IntegrationHub.Sample;
 /// <summary>The sample endpoint alone: <c>dotnet run --project endpoints/IntegrationHub.Sample</c>.</summary>
 public sealed class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults();
-        builder.AddHubEndpoint(new SampleEndpoint());
+        builder.AddHubEndpoint<SampleEndpoint>();
 
         var app = builder.Build();
         app.MapServiceDefaults();
-        app.Run();
+        app.MapHubEndpoints();
+        return app.RunHub();
     }
 }

@@ -1,9 +1,16 @@
+using IntegrationHub.Hosting.Configuration;
+using IntegrationHub.Hosting.Departments;
+
 namespace IntegrationHub.Webhooks;
 
-/// <summary>Configuration section <c>Hub:Webhooks</c>.</summary>
+/// <summary>
+/// Configuration section <c>Hub:Webhooks</c>: the retry schedule, the attempt timeout, the development switch for
+/// insecure callback URLs, and each department's subscription (<c>Hub:Webhooks:Departments:{id}</c>).
+/// </summary>
 public sealed class WebhookOptions
 {
     public const string SectionName = "Hub:Webhooks";
+    public const string DepartmentsSection = SectionName + ":Departments";
 
     public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
     [
@@ -25,6 +32,71 @@ public sealed class WebhookOptions
 
     public IReadOnlyList<TimeSpan> EffectiveRetrySchedule => RetrySchedule is { Length: > 0 } ? RetrySchedule : DefaultRetrySchedule;
 
-    public static WebhookOptions From(IConfiguration configuration) =>
-        configuration.GetSection(SectionName).Get<WebhookOptions>() ?? new WebhookOptions();
+    /// <summary>Where each department receives its webhooks, by department id (lower case).</summary>
+    public IReadOnlyDictionary<string, DepartmentWebhooks> Departments { get; private init; } = new Dictionary<string, DepartmentWebhooks>();
+
+    public bool TryGetDepartment(string department, out DepartmentWebhooks webhooks) =>
+        Departments.TryGetValue(DepartmentRegistry.Normalize(department), out webhooks!);
+
+    public static WebhookOptions From(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        var options = new WebhookOptions();
+        var section = configuration.GetSection(SectionName);
+        try
+        {
+            options.RetrySchedule = section.GetSection(nameof(RetrySchedule)).Get<TimeSpan[]?>();
+            options.AllowInsecureCallbacks = section.GetValue(nameof(AllowInsecureCallbacks), false);
+            options.AttemptTimeout = section.GetValue(nameof(AttemptTimeout), options.AttemptTimeout);
+        }
+        catch (InvalidOperationException exception)
+        {
+            problems.Add($"{SectionName}: {exception.Message}");
+        }
+        if (options.EffectiveRetrySchedule.Any(d => d < TimeSpan.Zero))
+            problems.Add($"{SectionName}:RetrySchedule must not hold negative waits");
+        if (options.AttemptTimeout <= TimeSpan.Zero || options.AttemptTimeout > TimeSpan.FromMinutes(5))
+            problems.Add($"{SectionName}:AttemptTimeout must be positive and at most 5 minutes");
+
+        var departments = new Dictionary<string, DepartmentWebhooks>(StringComparer.Ordinal);
+        foreach (var department in configuration.GetSection(DepartmentsSection).GetChildren())
+        {
+            var key = $"{DepartmentsSection}:{department.Key}";
+            var webhooks = new DepartmentWebhooks();
+            try
+            {
+                department.Bind(webhooks);
+            }
+            catch (InvalidOperationException exception)
+            {
+                problems.Add($"{key}: {exception.Message}");
+                continue;
+            }
+            if (webhooks.CallbackUrl is { IsAbsoluteUri: false })
+                problems.Add($"{key}:CallbackUrl must be an absolute URL (https://…)");
+            departments[DepartmentRegistry.Normalize(department.Key)] = webhooks;
+        }
+        HubSettingsException.ThrowIfAny(problems);
+        return options.With(departments);
+    }
+
+    WebhookOptions With(IReadOnlyDictionary<string, DepartmentWebhooks> departments) => new()
+    {
+        RetrySchedule = RetrySchedule, AllowInsecureCallbacks = AllowInsecureCallbacks, AttemptTimeout = AttemptTimeout, Departments = departments,
+    };
+}
+
+/// <summary>One department's webhooks (<c>Hub:Webhooks:Departments:{id}</c>). Secrets come from the environment or a secret store.</summary>
+public sealed class DepartmentWebhooks
+{
+    /// <summary>Where the department receives its webhooks. Registered here only: never taken from a request.</summary>
+    public Uri? CallbackUrl { get; set; }
+
+    /// <summary>HMAC-SHA256 key of the <c>Hub-Signature</c> header of its webhooks.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>The webhook types it wants (e.g. <c>request.completed</c>); all of them when empty.</summary>
+    public string[]? Events { get; set; }
+
+    public bool Wants(string type) => Events is not { Length: > 0 } events || events.Contains(type, StringComparer.Ordinal);
 }

@@ -1,46 +1,63 @@
-using IntegrationHub.Contracts.Requests.Events;
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Configuration;
 using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Hosting.Security;
+using IntegrationHub.Webhooks.Api;
 using IntegrationHub.Webhooks.Delivery;
+using IntegrationHub.Webhooks.Development;
 using IntegrationHub.Webhooks.Retention;
 using IntegrationHub.Webhooks.Storage;
-using Rebus.Config;
 
 namespace IntegrationHub.Webhooks;
 
 /// <summary>
-/// Calls departments back with signed webhooks when their requests end (completed, failed, timed out), retries
-/// with backoff over hours, dead-letters what cannot be delivered and replays it on an operator's command, and
-/// forgets ended deliveries after their retention (<c>Hub:Retention</c>).
+/// Calls departments back with signed webhooks for every department event (README of this folder, docs/webhooks.md):
+/// one envelope for all, retried with backoff over hours, dead-lettered, replayed on an operator's command, and
+/// forgotten after its retention. Queue <c>hub.webhooks</c>, settings <c>Hub:Webhooks</c>, ops routes under
+/// <c>/api/v1/webhooks/deliveries</c> (scope <c>ops</c>), hubctl verb <c>webhooks</c>.
 /// </summary>
 public sealed class WebhooksEndpoint : HubEndpoint
 {
-    // Shared by the endpoint's container and the host's, so deliveries are visible in embedded mode too.
-    readonly InMemoryWebhookDeliveryStore _inMemory = new();
-
     public const string EndpointName = "Webhooks";
-
-    public override string Name => EndpointName;
-
-    public override IEnumerable<Type> Subscriptions => [typeof(RequestCompleted), typeof(RequestFailed), typeof(RequestTimedOut)];
 
     public static MigrationSet MigrationSet { get; } = MigrationSet.FromAssembly("webhooks", typeof(WebhooksEndpoint).Assembly);
 
+    public override string Name => EndpointName;
+
     public override MigrationSet Migrations => MigrationSet;
 
-    public override void ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    /// <summary>Every event an endpoint maps to a webhook type (<see cref="WebhookCatalog"/>).</summary>
+    public override IEnumerable<Type> Subscriptions => WebhookCatalog.EventTypes;
+
+    public override IEnumerable<HubScope> Scopes => [HubScopes.Operators];
+
+    public override IEnumerable<MovedSetting> MovedSettings =>
+    [
+        new("Hub:Departments:*:CallbackUrl", WebhookOptions.DepartmentsSection + ":*:CallbackUrl"),
+        new("Hub:Departments:*:WebhookSecret", WebhookOptions.DepartmentsSection + ":*:Secret"),
+        new("Hub:Retention:DeliveredWebhooks", "Hub:Webhooks:Retention:Delivered"),
+        new("Hub:Retention:DeadWebhooks", "Hub:Webhooks:Retention:Dead"),
+    ];
+
+    public override void Configure(HubEndpointBuilder endpoint)
     {
-        var options = WebhookOptions.From(configuration);
-        services.AddSingleton(options);
-        services.AddSingleton(WebhookRetentionOptions.From(configuration));
-        services.AddSingleton(new CallbackUrlPolicy(options.AllowInsecureCallbacks));
-        services.AddSingleton<IWebhookDeliveryStore>(sp => sp.GetRequiredService<HubOptions>().Persistence == HubPersistence.PostgreSql
-            ? new PostgreSqlWebhookDeliveryStore(sp.GetRequiredService<HandlerDatabase>())
-            : _inMemory);
-        services.AddSingleton<IWebhookDeliveryPruner>(sp => sp.GetRequiredService<HubOptions>() is { Persistence: HubPersistence.PostgreSql } hub
-            ? new PostgreSqlWebhookDeliveryPruner(hub.PostgresConnectionString)
-            : _inMemory);
-        services.AddHttpClient(WebhookSender.ClientName, http => http.Timeout = options.AttemptTimeout)
+        endpoint
+            .Settings(WebhookOptions.From)
+            .Settings(WebhookRetentionOptions.From)
+            .Store<IWebhookDeliveryStore>(sp => sp.GetRequiredService<InMemoryWebhookDeliveryStore>(),
+                (sp, _) => new PostgreSqlWebhookDeliveryStore(sp.GetRequiredService<HandlerDatabase>()))
+            .Store<IWebhookDeliveryReader>(sp => sp.GetRequiredService<InMemoryWebhookDeliveryStore>(),
+                (_, connectionString) => new PostgreSqlWebhookDeliveryReader(connectionString))
+            .Store<IWebhookDeliveryPruner>(sp => sp.GetRequiredService<InMemoryWebhookDeliveryStore>(),
+                (_, connectionString) => new PostgreSqlWebhookDeliveryPruner(connectionString))
+            .Handler<DepartmentEventHandler>()
+            .ExternalCallHandler<WebhookAttemptHandler>()
+            .Handler<WebhookReplayHandler>();
+
+        var services = endpoint.Services;
+        services.AddSingleton<InMemoryWebhookDeliveryStore>();
+        services.AddSingleton(sp => new CallbackUrlPolicy(sp.GetRequiredService<WebhookOptions>().AllowInsecureCallbacks));
+        services.AddHttpClient(WebhookSender.ClientName, (sp, http) => http.Timeout = sp.GetRequiredService<WebhookOptions>().AttemptTimeout)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 ConnectCallback = sp.GetRequiredService<CallbackUrlPolicy>().ConnectAsync,
@@ -51,14 +68,12 @@ public sealed class WebhooksEndpoint : HubEndpoint
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<InsecureCallbacksWarning>();
         services.AddHostedService<WebhookRetentionService>();
-
-        services.AddRebusHandler<RequestEndedHandler>();
-        services.AddRebusHandler<WebhookAttemptHandler>();
-        services.AddRebusHandler<WebhookReplayHandler>();
     }
 
-    /// <summary>Reads the deliveries this endpoint keeps, wherever <paramref name="hub"/> says they are stored.</summary>
-    public IWebhookDeliveryReader Deliveries(HubOptions hub) => hub.Persistence == HubPersistence.PostgreSql
-        ? new PostgreSqlWebhookDeliveryReader(hub.PostgresConnectionString)
-        : _inMemory;
+    public override void MapRoutes(IEndpointRouteBuilder routes) => routes.MapWebhookDeliveriesApi();
+
+    /// <summary>A simulated department system for department <c>demo</c>, receiving its webhooks at <c>/dev/webhook-receiver</c>.</summary>
+    public override void AddDevelopmentSimulators(IHostApplicationBuilder builder) => DemoWebhookReceiver.Add(builder);
+
+    public override void MapDevelopmentSimulators(IEndpointRouteBuilder routes) => DemoWebhookReceiver.Map(routes);
 }

@@ -209,7 +209,7 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
     public Rebus.Bus.IBus Bus(string endpoint) => _factory.Services.GetRequiredService<HubBusRegistry>().Get(endpoint);
 
     string Token(string department) =>
-        DevTokens.Create(_signingKey, department, [HubScopes.RequestsWrite, HubScopes.RequestsRead], TimeSpan.FromMinutes(10));
+        DevTokens.Create(_signingKey, department, [GatewayScopes.Write.Name, GatewayScopes.Read.Name], TimeSpan.FromMinutes(10));
 
     /// <summary>
     /// The department posts a request (202 + Location); the provider receives it under the request id and accepts;

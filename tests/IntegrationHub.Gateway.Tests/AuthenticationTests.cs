@@ -18,7 +18,7 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
     [Fact]
     public async Task Expired_token_gets_401_saying_it_expired()
     {
-        var expired = DevTokens.Create(gateway.SigningKey, GatewayFixture.Health, [HubScopes.RequestsRead], TimeSpan.FromMinutes(5),
+        var expired = DevTokens.Create(gateway.SigningKey, GatewayFixture.Health, [GatewayScopes.Read.Name], TimeSpan.FromMinutes(5),
             now: DateTimeOffset.UtcNow.AddHours(-1));
 
         var response = await gateway.Get(expired, "/api/v1/requests/req_0");
@@ -29,7 +29,7 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
     [Fact]
     public async Task Token_signed_with_another_key_gets_401()
     {
-        var forged = DevTokens.Create(GatewayFixture.NewKey(), GatewayFixture.Health, [HubScopes.RequestsWrite], TimeSpan.FromMinutes(5));
+        var forged = DevTokens.Create(GatewayFixture.NewKey(), GatewayFixture.Health, [GatewayScopes.Write.Name], TimeSpan.FromMinutes(5));
 
         var response = await gateway.Post(forged, GatewayFixture.Body("forged"));
 
@@ -40,11 +40,11 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
     [Fact]
     public async Task Token_without_the_write_scope_cannot_submit_and_gets_403_naming_it()
     {
-        var readOnly = gateway.Token(GatewayFixture.Health, HubScopes.RequestsRead);
+        var readOnly = gateway.Token(GatewayFixture.Health, GatewayScopes.Read.Name);
 
         var response = await gateway.Post(readOnly, GatewayFixture.Body("read-only"));
 
-        await response.AssertProblem(HttpStatusCode.Forbidden, HubScopes.RequestsWrite);
+        await response.AssertProblem(HttpStatusCode.Forbidden, GatewayScopes.Write.Name);
     }
 
     [Fact]
@@ -52,9 +52,9 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
     {
         var id = await gateway.Submit(GatewayFixture.Health, "write-only");
 
-        var response = await gateway.Get(gateway.Token(GatewayFixture.Health, HubScopes.RequestsWrite), $"/api/v1/requests/{id}");
+        var response = await gateway.Get(gateway.Token(GatewayFixture.Health, GatewayScopes.Write.Name), $"/api/v1/requests/{id}");
 
-        await response.AssertProblem(HttpStatusCode.Forbidden, HubScopes.RequestsRead);
+        await response.AssertProblem(HttpStatusCode.Forbidden, GatewayScopes.Read.Name);
     }
 
     [Fact]

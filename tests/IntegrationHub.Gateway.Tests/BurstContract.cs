@@ -36,9 +36,9 @@ public abstract class BurstContract<TGateway>(TGateway gateway) : IClassFixture<
 
         if (gateway.Durable is { } durable)
         {
-            Assert.Equal(Requests, await gateway.Query<long>($"SELECT count(DISTINCT request_id) FROM gateway.requests WHERE department = '{GatewayFixture.Burst}'"));
-            Assert.Equal(Requests, await gateway.Query<long>($"SELECT count(*) FROM gateway.requests WHERE department = '{GatewayFixture.Burst}'"));
-            Assert.Equal(Requests, await gateway.Query<long>($"SELECT count(*) FROM gateway.idempotency_keys WHERE department = '{GatewayFixture.Burst}'"));
+            Assert.Equal(Requests, await gateway.Query<long>($"SELECT count(DISTINCT id) FROM hub.status_resources WHERE department = '{GatewayFixture.Burst}'"));
+            Assert.Equal(Requests, await gateway.Query<long>($"SELECT count(*) FROM hub.status_resources WHERE department = '{GatewayFixture.Burst}'"));
+            Assert.Equal(Requests, await gateway.Query<long>($"SELECT count(*) FROM hub.idempotency_keys WHERE department = '{GatewayFixture.Burst}'"));
             Assert.Equal(0, await gateway.Query<long>("SELECT count(*) FROM hub.outbox"));
             // The virtual host is this fixture's alone: nothing in its error queue means no message failed.
             Assert.Equal(0u, await durable.Broker.CountMessagesIfDeclaredAsync("hub.error"));

@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Rebus.Bus;
-using Rebus.Config;
 
 namespace IntegrationHub.Gateway.Tests;
 
@@ -59,7 +58,7 @@ public class GatewayFixture : IAsyncLifetime
         settings["Hub:Departments:tax:RequestsPerMinute"] = "1000";
         settings["Hub:Departments:limited:RequestsPerMinute"] = "2";
         settings["Hub:Departments:burst:RequestsPerMinute"] = "1000";
-        settings[$"Hub:Services:{Service}:Provider"] = Provider;
+        settings[$"Hub:Gateway:Services:{Service}:Provider"] = Provider;
         settings["Hub:Gateway:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // One message at a time: a test can publish events and know they are applied in that order.
         settings["Hub:Workers"] = "1";
@@ -82,10 +81,9 @@ public class GatewayFixture : IAsyncLifetime
         Factory = new WebApplicationFactory<IntegrationHub.Gateway.Program>().WithWebHostBuilder(web =>
         {
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
-            web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint("Providers", s => s
-                .AddSingleton(Recorder)
-                .AddRebusHandler<RecordingHandler<ForwardRequest>>()
-                .AddRebusHandler<RecordingHandler<RequestAccepted>>(), typeof(RequestAccepted))));
+            web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint("Providers", e => e
+                .Recording<ForwardRequest>(Recorder)
+                .Recording<RequestAccepted>(Recorder), typeof(RequestAccepted))));
         });
         Http = Factory.CreateClient();
         return Task.CompletedTask;
@@ -127,7 +125,7 @@ public class GatewayFixture : IAsyncLifetime
     }
 
     public string Token(string department, params string[] scopes) =>
-        DevTokens.Create(SigningKey, department, scopes.Length > 0 ? scopes : [HubScopes.RequestsWrite, HubScopes.RequestsRead], TimeSpan.FromMinutes(10));
+        DevTokens.Create(SigningKey, department, scopes.Length > 0 ? scopes : [GatewayScopes.Write.Name, GatewayScopes.Read.Name], TimeSpan.FromMinutes(10));
 
     public Task<HttpResponseMessage> Post(string? token, string body, string? idempotencyKey = null)
     {

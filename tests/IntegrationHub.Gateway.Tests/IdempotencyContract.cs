@@ -74,7 +74,7 @@ public abstract class IdempotencyContract<TGateway>(TGateway gateway) : IClassFi
         Assert.Single(gateway.Recorder.OfType<RequestAccepted>(), a => a.RequestId == id);
         Assert.Equal(stored + 1, await StoredRequests());
         if (gateway.Durable is not null)
-            Assert.Equal(1, await gateway.Query<long>($"SELECT count(*) FROM gateway.idempotency_keys WHERE idempotency_key = '{key}'"));
+            Assert.Equal(1, await gateway.Query<long>($"SELECT count(*) FROM hub.idempotency_keys WHERE idempotency_key = '{key}'"));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public abstract class IdempotencyContract<TGateway>(TGateway gateway) : IClassFi
     async Task<long> StoredRequests()
     {
         if (gateway.Durable is not null)
-            return await gateway.Query<long>($"SELECT count(*) FROM gateway.requests WHERE department = '{GatewayFixture.Health}'");
+            return await gateway.Query<long>($"SELECT count(*) FROM hub.status_resources WHERE department = '{GatewayFixture.Health}'");
         await gateway.SentMessagesArrived();
         return gateway.Recorder.OfType<ForwardRequest>().Count(f => f.Tenant == GatewayFixture.Health);
     }

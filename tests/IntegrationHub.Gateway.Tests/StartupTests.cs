@@ -1,8 +1,4 @@
-using IntegrationHub.Hosting.Security;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
+using IntegrationHub.Testing;
 
 namespace IntegrationHub.Gateway.Tests;
 
@@ -11,14 +7,15 @@ public sealed class StartupTests
     [Theory]
     [InlineData(null, "No token validation is configured")]
     [InlineData("only-twenty-bytes-ok", "too short")]
-    public async Task Gateway_refuses_to_start_without_a_usable_token_configuration(string? devKey, string reason)
+    public async Task Gateway_refuses_to_start_without_a_usable_token_configuration_in_one_line_and_exit_code_1(string? devKey, string reason)
     {
-        await using var factory = new WebApplicationFactory<IntegrationHub.Gateway.Program>().WithWebHostBuilder(web =>
-            web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(
-                new Dictionary<string, string?> { [$"{HubAuthOptions.SectionName}:DevSigningKey"] = devKey })));
+        var run = await ProgramRun.Run(typeof(Program).Assembly,
+            new Dictionary<string, string?> { ["Hub__Auth__DevSigningKey"] = devKey, ["Hub__JsonLogs"] = "false" }, TimeSpan.FromSeconds(60));
 
-        var failure = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains(reason, failure.Message);
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("IntegrationHub.Gateway cannot start: ", line);
+        Assert.Contains(reason, line);
+        Assert.Empty(run.StackTraceLines);
     }
 }

@@ -15,17 +15,17 @@ public sealed class StorageOutageTests(DurableGatewayFixture gateway) : IClassFi
         var key = Guid.NewGuid().ToString();
         var database = gateway.Durable!.PostgresConnectionString;
 
-        await PostgresServer.Execute("ALTER TABLE gateway.requests RENAME TO requests_away", database);
+        await PostgresServer.Execute("ALTER TABLE hub.status_resources RENAME TO status_resources_away", database);
         try
         {
             using var refused = await gateway.Post(token, GatewayFixture.Body("outage"), key);
             await refused.AssertProblem(HttpStatusCode.ServiceUnavailable, "same Idempotency-Key");
             Assert.Equal("5", refused.Headers.RetryAfter?.ToString());
-            Assert.Equal(0, await gateway.Query<long>($"SELECT count(*) FROM gateway.idempotency_keys WHERE idempotency_key = '{key}'"));
+            Assert.Equal(0, await gateway.Query<long>($"SELECT count(*) FROM hub.idempotency_keys WHERE idempotency_key = '{key}'"));
         }
         finally
         {
-            await PostgresServer.Execute("ALTER TABLE gateway.requests_away RENAME TO requests", database);
+            await PostgresServer.Execute("ALTER TABLE hub.status_resources_away RENAME TO status_resources", database);
         }
 
         using var accepted = await gateway.Post(token, GatewayFixture.Body("outage"), key);

@@ -35,7 +35,7 @@ public abstract class SubmitRequestContract<TGateway>(TGateway gateway) : IClass
         Assert.Equal(accepted.RequestId, announced.Headers[Rebus.Messages.Headers.CorrelationId]);
         if (gateway.Durable is not null)
             Assert.Equal(1, await gateway.Query<long>(
-                $"SELECT count(*) FROM gateway.requests WHERE request_id = '{accepted.RequestId}' AND department = '{GatewayFixture.Health}'"));
+                $"SELECT count(*) FROM hub.status_resources WHERE id = '{accepted.RequestId}' AND department = '{GatewayFixture.Health}'"));
     }
 
     [Fact]

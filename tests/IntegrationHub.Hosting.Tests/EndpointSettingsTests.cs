@@ -18,7 +18,7 @@ public sealed class EndpointSettingsTests
         settings["Hub:Retries:ImmediateAttempts"] = "5";
         settings[$"Hub:Endpoints:{strict}:Retries:ImmediateAttempts"] = "1";
         settings[$"Hub:Endpoints:{strict}:Retries:DelayedRetries"] = "false";
-        await using var host = await HubTestHost.Start(settings, new TestEndpoint(strict, s => s.AddSingleton(log).AddRebusHandler<FlakyHandler>()));
+        await using var host = await HubTestHost.Start(settings, new TestEndpoint(strict, e => e.With(log).Handler<FlakyHandler>()));
 
         await host.Bus(strict).SendLocal(new Flaky("once", Failures: int.MaxValue));
         var failed = Assert.Single(await infrastructure.TakeMessages(host, settings["Hub:ErrorQueue"]!, 1));

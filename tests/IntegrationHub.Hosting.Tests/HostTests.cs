@@ -26,7 +26,7 @@ public sealed class HostTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _factory = _root.WithWebHostBuilder(web => web.ConfigureServices(services =>
-            services.AddHubEndpoint(new TestEndpoint(_client, s => s.AddSingleton(_recorder).AddRebusHandler<RecordingHandler<EchoResult>>()))));
+            services.AddHubEndpoint(new TestEndpoint(_client, e => e.Recording<EchoResult>(_recorder)))));
         return Task.CompletedTask;
     }
 
@@ -91,7 +91,7 @@ public sealed class HostTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(List())).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(List(HubScopes.RequestsRead))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(List("requests:read"))).StatusCode);
         var listed = await http.SendAsync(List(HubScopes.Ops));
         Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
         using (var page = JsonDocument.Parse(await listed.Content.ReadAsStringAsync()))

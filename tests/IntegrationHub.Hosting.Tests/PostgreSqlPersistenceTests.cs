@@ -51,8 +51,8 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         settings["Hub:Retries:ImmediateAttempts"] = "1";
         settings["Hub:Retries:DelayedRetries"] = "false";
         _host = await HubTestHost.Start(settings,
-            new TestEndpoint(_counter, s => s.AddRebusHandler<CounterSaga>()),
-            new TestEndpoint(_listener, s => s.AddSingleton(_recorder).AddRebusHandler<RecordingHandler<Bumped>>(), typeof(Bumped)));
+            new TestEndpoint(_counter, e => e.Handler<CounterSaga>()),
+            new TestEndpoint(_listener, e => e.Recording<Bumped>(_recorder), typeof(Bumped)));
     }
 
     public async Task DisposeAsync()

@@ -51,7 +51,7 @@ public abstract class RecoverabilityContract<TInfrastructure>(TInfrastructure in
         settings["Hub:Retries:ImmediateAttempts"] = "2";
         settings["Hub:Retries:Delays:0"] = "00:00:00.200";
         settings["Hub:Retries:Delays:1"] = "00:00:00.300";
-        var endpoint = new TestEndpoint(_endpoint, services => services.AddSingleton(_log).AddRebusHandler<FlakyHandler>());
+        var endpoint = new TestEndpoint(_endpoint, e => e.With(_log).Handler<FlakyHandler>());
         _host = await HubTestHost.Start(settings, endpoint);
     }
 

@@ -25,10 +25,9 @@ public abstract class SampleConversationContract<TInfrastructure>(TInfrastructur
 
     public async Task InitializeAsync()
     {
-        var client = new TestEndpoint(_client, services => services
-                .AddSingleton(_recorder)
-                .AddRebusHandler<RecordingHandler<EchoResult>>()
-                .AddRebusHandler<RecordingHandler<EchoFinished>>(),
+        var client = new TestEndpoint(_client, e => e
+                .Recording<EchoResult>(_recorder)
+                .Recording<EchoFinished>(_recorder),
             typeof(EchoFinished));
         _host = await HubTestHost.Start(infrastructure.Settings(), new SampleEndpoint(), client);
     }

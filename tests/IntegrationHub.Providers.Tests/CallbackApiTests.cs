@@ -115,7 +115,7 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
         using var anonymous = await client.GetAsync("/api/v1/providers/unmatched-callbacks");
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/providers/unmatched-callbacks");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
-            DevTokens.Create(_signingKey, Tenant, [HubScopes.RequestsRead], TimeSpan.FromMinutes(5)));
+            DevTokens.Create(_signingKey, Tenant, ["requests:read"], TimeSpan.FromMinutes(5)));
         using var department = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

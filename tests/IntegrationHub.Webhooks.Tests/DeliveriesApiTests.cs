@@ -79,7 +79,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
     [Fact]
     public async Task Deliveries_api_without_the_ops_scope_answers_403_problems_naming_the_scope()
     {
-        var departmentToken = Token(HubScopes.RequestsRead, HubScopes.RequestsWrite);
+        var departmentToken = Token("requests:read", "requests:write");
 
         await (await Get(departmentToken, "/api/v1/webhooks/deliveries")).AssertProblem(HttpStatusCode.Forbidden, HubScopes.Ops);
         await (await Get(departmentToken, "/api/v1/webhooks/deliveries/any")).AssertProblem(HttpStatusCode.Forbidden, HubScopes.Ops);

@@ -7,23 +7,6 @@ namespace IntegrationHub.Gateway.Api;
 /// <summary>A request body read within the size limit and checked field by field.</summary>
 internal sealed record RequestBody(string Service, JsonElement Payload)
 {
-    /// <summary>Null when the body is larger than <paramref name="maxBytes"/> (never read further than that).</summary>
-    public static async Task<byte[]?> ReadLimited(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > maxBytes)
-            return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-                return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
     public static RequestBody? Parse(byte[] body, Dictionary<string, string[]> errors)
     {
         JsonElement root;

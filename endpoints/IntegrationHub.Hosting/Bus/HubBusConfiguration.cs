@@ -22,9 +22,14 @@ namespace IntegrationHub.Hosting.Bus;
 /// <summary>The one place where a hub endpoint's Rebus bus is put together, whatever transport and storage it runs on.</summary>
 internal static class HubBusConfiguration
 {
-    public static RebusConfigurer Configure(RebusConfigurer rebus, string endpointName, string? inputQueue, HubOptions options,
-        InMemNetwork network, ILoggerFactory loggerFactory, HubMetrics metrics, EndpointTransport endpointTransport)
+    public static RebusConfigurer Configure(RebusConfigurer rebus, EndpointRuntime runtime, InMemNetwork network, ILoggerFactory loggerFactory)
     {
+        var endpointName = runtime.Name;
+        var inputQueue = runtime.Endpoint.QueueName;
+        var options = runtime.Options;
+        var metrics = runtime.Metrics;
+        var endpointTransport = runtime.Transport;
+        var externalCalls = new ExternalCallMessages(runtime.Definition.ExternalCallMessages);
         rebus.Logging(l => l.Use(new RebusLoggerFactory(loggerFactory)));
 
         rebus.Transport(t =>
@@ -35,8 +40,7 @@ internal static class HubBusConfiguration
                     RabbitMqTransport.Configure(t, options, inputQueue);
                     break;
                 default:
-                    if (inputQueue is null) t.UseInMemoryTransportAsOneWayClient(network);
-                    else t.UseInMemoryTransport(network, inputQueue);
+                    t.UseInMemoryTransport(network, inputQueue);
                     break;
             }
         });
@@ -61,7 +65,7 @@ internal static class HubBusConfiguration
         rebus.Options(o =>
         {
             o.SetBusName(endpointName);
-            o.SetNumberOfWorkers(inputQueue is null ? 0 : options.Workers);
+            o.SetNumberOfWorkers(options.Workers);
             o.SetMaxParallelism(options.MaxParallelism);
             o.RetryStrategy(errorQueueName: options.ErrorQueue, maxDeliveryAttempts: options.Retries.ImmediateAttempts);
 
@@ -74,7 +78,7 @@ internal static class HubBusConfiguration
                 .OnSend(new HubHeadersStep(endpointName), PipelineRelativePosition.Before, typeof(SerializeOutgoingMessageStep))
                 .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep)));
 
-            if (durable && inputQueue is not null)
+            if (durable)
             {
                 o.Decorate<ITransport>(c => endpointTransport.Transport = new OutboxTransport(c.Get<ITransport>()));
                 o.Register(c => endpointTransport.Outbox = new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()));
@@ -82,7 +86,7 @@ internal static class HubBusConfiguration
                 {
                     var outbox = c.Get<OutboxForwarder>(); // started with the bus, disposed with it
                     return new PipelineStepInjector(c.Get<IPipeline>())
-                        .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), outbox, c.Get<IRebusLoggerFactory>()),
+                        .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), outbox, externalCalls, c.Get<IRebusLoggerFactory>()),
                             PipelineRelativePosition.After, typeof(DefaultRetryStep));
                 });
             }

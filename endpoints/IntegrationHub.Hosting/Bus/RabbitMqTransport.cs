@@ -6,12 +6,9 @@ namespace IntegrationHub.Hosting.Bus;
 
 internal static class RabbitMqTransport
 {
-    public static void Configure(StandardConfigurer<ITransport> t, HubOptions options, string? inputQueue)
+    public static void Configure(StandardConfigurer<ITransport> t, HubOptions options, string inputQueue)
     {
-        var transport = inputQueue is null
-            ? t.UseHubRabbitMqAsOneWayClient(options.RabbitMqConnectionString)
-            : t.UseHubRabbitMq(options.RabbitMqConnectionString, inputQueue);
-        transport
+        t.UseHubRabbitMq(options.RabbitMqConnectionString, inputQueue)
             .QueueType(options.QueueType == "Classic" ? RabbitMqQueueType.Classic : RabbitMqQueueType.Quorum)
             .Prefetch(options.Prefetch);
     }

@@ -10,7 +10,7 @@ namespace IntegrationHub.Hosting.Persistence;
 /// <summary>
 /// Removes the outbox rows of messages that were sent (collected from every handler, deleted in batches), and sends
 /// outbox messages that were committed but not sent (the process stopped, or the broker was away, between
-/// commit and send), oldest first, and forgets inbox entries older than the retention. Several instances of an
+/// commit and send), oldest first, and forgets inbox entries and outbound call records older than their retention. Several instances of an
 /// endpoint share the work through row locks.
 /// </summary>
 internal sealed class OutboxForwarder : IDisposable
@@ -18,6 +18,8 @@ internal sealed class OutboxForwarder : IDisposable
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);    // the normal path sends within milliseconds, and its rows are removed within a second
     static readonly TimeSpan InboxRetention = TimeSpan.FromDays(7);
+    // Longer than the inbox: a message an operator retries from the error queue weeks later still finds its attempts.
+    static readonly TimeSpan OutboundCallRetention = TimeSpan.FromDays(30);
     const int BatchSize = 100;
 
     readonly string _connectionString;
@@ -131,9 +133,13 @@ internal sealed class OutboxForwarder : IDisposable
     {
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync(_stop.Token);
-        await using var delete = new NpgsqlCommand("DELETE FROM hub.inbox WHERE endpoint = @endpoint AND processed_at < now() - @retention", connection);
+        await using var delete = new NpgsqlCommand("""
+            DELETE FROM hub.inbox WHERE endpoint = @endpoint AND processed_at < now() - @inbox;
+            DELETE FROM hub.outbound_calls WHERE endpoint = @endpoint AND last_attempt_at < now() - @outbound;
+            """, connection);
         delete.Parameters.AddWithValue("endpoint", _endpoint);
-        delete.Parameters.AddWithValue("retention", InboxRetention);
+        delete.Parameters.AddWithValue("inbox", InboxRetention);
+        delete.Parameters.AddWithValue("outbound", OutboundCallRetention);
         await delete.ExecuteNonQueryAsync(_stop.Token);
     }
 

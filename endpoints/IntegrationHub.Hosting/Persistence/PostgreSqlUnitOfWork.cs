@@ -9,9 +9,11 @@ namespace IntegrationHub.Hosting.Persistence;
 /// <summary>
 /// One PostgreSQL transaction per handled message: it claims the message in the inbox, holds the saga changes,
 /// and stores the messages the handler sends in the outbox — all committed together, or not at all.
-/// The connection is opened when the message arrives; it lives in the Rebus transaction context.
+/// The connection is opened when the message arrives (its inbox claim), or — for a handler that calls an external
+/// system — only at its first database work after the call (<see cref="ClaimsOnBegin"/>); it lives in the Rebus
+/// transaction context.
 /// </summary>
-internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpoint, string messageId) : IAsyncDisposable
+internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpoint, string messageId, bool claimsOnBegin = false) : IAsyncDisposable
 {
     const string Key = "hub-postgresql-unit-of-work";
 
@@ -31,6 +33,13 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
 
     public string MessageId => messageId;
 
+    public string Endpoint => endpoint;
+
+    public string ConnectionString => connectionString;
+
+    /// <summary>The inbox claim is the first statement of <see cref="Begin"/>, not made when the message arrives.</summary>
+    public bool ClaimsOnBegin => claimsOnBegin;
+
     /// <summary>True once something has run SQL in this unit of work.</summary>
     public bool HasConnection => _connection is not null;
 
@@ -41,6 +50,8 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
             _connection = new NpgsqlConnection(connectionString);
             await _connection.OpenAsync();
             _transaction = await _connection.BeginTransactionAsync();
+            if (claimsOnBegin && !await Claim(_connection, _transaction))
+                throw new MessageAlreadyHandledException(messageId, endpoint);
         }
         return (_connection, _transaction!);
     }
@@ -49,6 +60,11 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     public async Task<bool> ClaimInbox()
     {
         var (connection, transaction) = await Begin();
+        return await Claim(connection, transaction);
+    }
+
+    async Task<bool> Claim(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
         await using var command = new NpgsqlCommand(
             "INSERT INTO hub.inbox (endpoint, message_id) VALUES (@endpoint, @id) ON CONFLICT DO NOTHING", connection, transaction);
         command.Parameters.AddWithValue("endpoint", endpoint);
@@ -99,3 +115,7 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
         if (_connection is not null) await _connection.DisposeAsync();
     }
 }
+
+/// <summary>The message was handled and committed before (a redelivery): its handling stops, changing nothing.</summary>
+internal sealed class MessageAlreadyHandledException(string messageId, string endpoint)
+    : Exception($"Message {messageId} was already handled by {endpoint}");

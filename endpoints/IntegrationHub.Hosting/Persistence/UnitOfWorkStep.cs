@@ -9,9 +9,12 @@ namespace IntegrationHub.Hosting.Persistence;
 /// Wraps the handling of each message in a <see cref="PostgreSqlUnitOfWork"/>: skips messages the endpoint already
 /// handled, commits saga changes and outgoing messages together, then sends the messages at once and removes them
 /// from the outbox. If sending fails after the commit, the <see cref="OutboxForwarder"/> sends them later.
+/// A message whose handler calls an external system (<see cref="ExternalCallMessages"/>) opens no connection until
+/// the handler's first database work, after the call: its inbox claim is made then, or at the end.
 /// </summary>
 [StepDocumentation("Inbox check, one PostgreSQL transaction for saga changes and outgoing messages, send after commit.")]
-internal sealed class UnitOfWorkStep(string connectionString, string endpoint, ITransport transport, OutboxForwarder outbox, IRebusLoggerFactory loggerFactory) : IIncomingStep
+internal sealed class UnitOfWorkStep(string connectionString, string endpoint, ITransport transport, OutboxForwarder outbox,
+    ExternalCallMessages externalCalls, IRebusLoggerFactory loggerFactory) : IIncomingStep
 {
     readonly ILog _log = loggerFactory.GetLogger<UnitOfWorkStep>();
 
@@ -27,18 +30,40 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
 
         var transactionContext = context.Load<ITransactionContext>();
         var messageId = headers.GetValueOrDefault(Headers.MessageId) ?? "";
-        var unitOfWork = new PostgreSqlUnitOfWork(connectionString, endpoint, messageId);
+        var claimsLate = externalCalls.Contains(headers.GetValueOrDefault(Headers.Type));
+        var unitOfWork = new PostgreSqlUnitOfWork(connectionString, endpoint, messageId, claimsOnBegin: claimsLate);
         unitOfWork.AttachTo(transactionContext);
         transactionContext.OnDisposed(_ => unitOfWork.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
-        if (!await unitOfWork.ClaimInbox())
+        try
+        {
+            if (!claimsLate && !await unitOfWork.ClaimInbox())
+                throw new MessageAlreadyHandledException(messageId, endpoint);
+            await next();
+            if (claimsLate)
+                await unitOfWork.Begin(); // the claim, if the handler did no database work of its own
+        }
+        catch (Exception exception) when (AlreadyHandled(exception))
         {
             _log.Info("Message {messageId} was already handled by {endpoint}; the redelivery changes nothing", messageId, endpoint);
             return;
         }
 
-        await next();
-
         transactionContext.OnCommit(_ => unitOfWork.CommitAndDispatch(transport, outbox, _log));
     }
+
+    static bool AlreadyHandled(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+            if (current is MessageAlreadyHandledException) return true;
+        return exception is AggregateException aggregate && aggregate.InnerExceptions.Any(AlreadyHandled);
+    }
+}
+
+/// <summary>The message types whose handlers call external systems, matched by the message's type header.</summary>
+internal sealed class ExternalCallMessages(IEnumerable<Type> types)
+{
+    readonly HashSet<string> _typeNames = types.Select(t => $"{t.FullName}, {t.Assembly.GetName().Name}").ToHashSet(StringComparer.Ordinal);
+
+    public bool Contains(string? typeHeader) => typeHeader is not null && _typeNames.Contains(typeHeader);
 }

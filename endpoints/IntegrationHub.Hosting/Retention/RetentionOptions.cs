@@ -1,15 +1,19 @@
+using IntegrationHub.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace IntegrationHub.Hosting.Retention;
 
 /// <summary>
-/// The <c>Hub:Retention</c> section, shared by the endpoints that keep history: how often they prune and how many
-/// rows per transaction; each endpoint's subclass adds how long it keeps what. Checked when the endpoint starts: a
-/// mistake stops it, with every problem listed.
+/// How an endpoint prunes what it keeps: how often and how many rows per transaction (shared defaults in
+/// <c>Hub:Retention</c>, overridden in the endpoint's <c>Hub:{Endpoint}:Retention</c>), and — in each subclass — how
+/// long it keeps what, in <c>Hub:{Endpoint}:Retention</c>. Checked when the process starts, with every problem listed.
 /// </summary>
 public abstract class RetentionOptions
 {
-    public const string SectionName = "Hub:Retention";
+    public const string SharedSectionName = "Hub:Retention";
+
+    /// <summary>Where the endpoint's retention settings are read from, e.g. <c>Hub:Providers:Retention</c>.</summary>
+    public string Section { get; private set; } = SharedSectionName;
 
     /// <summary>Time between two prunings (the first runs at start).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
@@ -21,32 +25,35 @@ public abstract class RetentionOptions
     protected abstract IEnumerable<string> Problems();
 
     /// <summary>A problem when <paramref name="value"/> (setting <paramref name="key"/>) is below <paramref name="shortest"/>.</summary>
-    protected static IEnumerable<string> AtLeast(string key, TimeSpan value, TimeSpan shortest, string example)
+    protected IEnumerable<string> AtLeast(string key, TimeSpan value, TimeSpan shortest, string example)
     {
         if (value < shortest)
-            yield return $"{SectionName}:{key} must be at least {shortest} (e.g. {example})";
+            yield return $"{Section}:{key} must be at least {shortest} (e.g. {example})";
     }
 
-    public static T From<T>(IConfiguration configuration) where T : RetentionOptions, new()
+    /// <summary>The retention of endpoint <paramref name="endpointName"/>: <c>Hub:Retention</c>, then <c>Hub:{endpointName}:Retention</c>.</summary>
+    public static T From<T>(IConfiguration configuration, string endpointName) where T : RetentionOptions, new()
     {
-        var options = new T();
-        try
+        var options = new T { Section = $"{HubEndpoint.SettingsSectionOf(endpointName)}:Retention" };
+        var problems = new List<string>();
+        foreach (var section in new[] { SharedSectionName, options.Section })
         {
-            configuration.GetSection(SectionName).Bind(options);
-        }
-        catch (InvalidOperationException exception)
-        {
-            throw new InvalidOperationException($"Retention configuration is invalid: {SectionName}: {exception.Message}", exception);
+            try
+            {
+                configuration.GetSection(section).Bind(options);
+            }
+            catch (InvalidOperationException exception)
+            {
+                problems.Add($"{section}: {exception.Message}");
+            }
         }
 
-        var problems = options.Problems().ToList();
+        problems.AddRange(options.Problems());
         if (options.Interval <= TimeSpan.Zero || options.Interval > TimeSpan.FromDays(1))
-            problems.Add($"{SectionName}:Interval must be positive and at most one day");
+            problems.Add($"{options.Section}:Interval (or {SharedSectionName}:Interval) must be positive and at most one day");
         if (options.BatchSize is < 1 or > 100_000)
-            problems.Add($"{SectionName}:BatchSize must be between 1 and 100000");
-        if (problems.Count > 0)
-            throw new InvalidOperationException("Retention configuration is invalid:" + Environment.NewLine + "  " +
-                                                string.Join(Environment.NewLine + "  ", problems));
+            problems.Add($"{options.Section}:BatchSize (or {SharedSectionName}:BatchSize) must be between 1 and 100000");
+        HubSettingsException.ThrowIfAny(problems);
         return options;
     }
 }

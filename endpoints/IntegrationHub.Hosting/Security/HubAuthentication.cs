@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Configuration;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -9,42 +10,39 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace IntegrationHub.Hosting.Security;
 
-public static class HubAuthentication
+internal static class HubAuthentication
 {
     /// <summary>
     /// JWT bearer authentication from <c>Hub:Auth</c> (see <see cref="HubAuthOptions"/>), one authorization policy per
-    /// scope (<see cref="HubScopes"/>), and 401/403 answered as <c>application/problem+json</c>. The process refuses
-    /// to start when neither an authority nor a long enough dev key is configured. Safe to call more than once.
+    /// scope the process's endpoints declare (<see cref="HubScopeRegistry"/>), and 401/403 answered as
+    /// <c>application/problem+json</c>. When an endpoint declares a scope, the process refuses to start without an
+    /// authority or a long enough dev key. Added once per process, by Hosting.
     /// </summary>
-    public static IHostApplicationBuilder AddHubAuthentication(this IHostApplicationBuilder builder)
+    public static IServiceCollection AddHubAuthentication(this IServiceCollection services)
     {
-        var services = builder.Services;
-        if (services.Any(s => s.ServiceType == typeof(HubAuthOptionsValidator)))
-            return builder;
-
-        services.AddSingleton<HubAuthOptionsValidator>();
-        services.AddSingleton<IValidateOptions<HubAuthOptions>>(sp => sp.GetRequiredService<HubAuthOptionsValidator>());
+        services.AddSingleton<IValidateOptions<HubAuthOptions>, HubAuthOptionsValidator>();
         services.AddOptions<HubAuthOptions>().BindConfiguration(HubAuthOptions.SectionName)
             .PostConfigure(o =>
             {
                 if (string.IsNullOrEmpty(o.DevSigningKey) && !string.IsNullOrEmpty(o.DevSigningKeyFile))
                     o.DevSigningKey = DevKeyFile.ReadOrCreate(o.DevSigningKeyFile);
-            })
-            .ValidateOnStart();
+            });
+        services.AddSingleton(new SettingsCheck(sp => sp.GetRequiredService<IOptions<HubAuthOptions>>().Value));
         services.AddHostedService<DevKeyWarning>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<HubAuthOptions>>((jwt, hub) => Configure(jwt, hub.Value));
 
-        services.AddAuthorization(authorization =>
+        services.AddAuthorization();
+        services.AddOptions<AuthorizationOptions>().Configure<HubScopeRegistry>((authorization, scopes) =>
         {
-            foreach (var scope in HubScopes.All)
-                authorization.AddPolicy(scope, policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
+            foreach (var scope in scopes.All)
+                authorization.AddPolicy(scope.Name, policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope.Name)));
         });
         services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        return builder;
+        return services;
     }
 
     static void Configure(JwtBearerOptions jwt, HubAuthOptions hub)
@@ -68,10 +66,15 @@ public static class HubAuthentication
     }
 }
 
-internal sealed class HubAuthOptionsValidator : IValidateOptions<HubAuthOptions>
+/// <summary>Token validation must be configured as soon as one endpoint of the process has a protected route.</summary>
+internal sealed class HubAuthOptionsValidator(HubScopeRegistry scopes) : IValidateOptions<HubAuthOptions>
 {
-    public ValidateOptionsResult Validate(string? name, HubAuthOptions options) =>
-        options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, HubAuthOptions options)
+    {
+        if (scopes.All.Count == 0 && string.IsNullOrEmpty(options.Authority) && string.IsNullOrEmpty(options.DevSigningKey))
+            return ValidateOptionsResult.Success; // no endpoint here needs tokens
+        return options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
 }
 
 internal sealed class DevKeyWarning(IOptions<HubAuthOptions> options, ILogger<DevKeyWarning> logger) : IHostedService

@@ -22,7 +22,7 @@ public static class HubClaimsPrincipalExtensions
         .Where(c => c.Type is HubClaims.Scope or "scp")
         .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
-    /// <summary>The department (tenant) the token acts for, or null when it names none.</summary>
+    /// <summary>The department (tenant) the token acts for, in the one spelling the hub stores (lower case); null when it names none.</summary>
     public static string? Department(this ClaimsPrincipal user) =>
-        user.FindFirst(HubClaims.Department)?.Value is { Length: > 0 } department ? department : null;
+        user.FindFirst(HubClaims.Department)?.Value is { Length: > 0 } department ? Departments.DepartmentRegistry.Normalize(department) : null;
 }

@@ -2,13 +2,12 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using IntegrationHub.Contracts.Providers.Commands;
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Http;
 using IntegrationHub.Hosting.Security;
 using IntegrationHub.Providers.Exchanges;
 using IntegrationHub.Providers.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Rebus.Messages;
 
 namespace IntegrationHub.Providers.Api;
@@ -17,29 +16,18 @@ namespace IntegrationHub.Providers.Api;
 public sealed record CallbackAccepted(string CallbackId);
 
 /// <summary>
-/// The Providers endpoint's HTTP side: the callback API providers answer on (<see cref="MapProviderCallbacksApi"/>)
-/// and the operators' list of unmatched callbacks (<see cref="MapUnmatchedCallbacksApi"/>).
+/// The Providers endpoint's HTTP side: the callback API providers answer on (verified by their signature, no token) and
+/// the operators' list of unmatched callbacks (scope <c>ops</c>).
 /// </summary>
 public static class ProvidersApi
 {
+    public const string Prefix = "/api/v1/providers";
     public const int MaxCallbackBytes = 1024 * 1024;
     static readonly string[] DeliveryIdHeaders = ["Idempotency-Key", "X-Request-Id"];
 
-    /// <summary>Registers what the APIs need; checks the provider configuration now (a mistake stops start-up).</summary>
-    public static IHostApplicationBuilder AddProvidersApi(this IHostApplicationBuilder builder)
+    public static RouteGroupBuilder MapProvidersApi(this IEndpointRouteBuilder app)
     {
-        builder.Services.AddSingleton(ProviderRegistry.From(builder.Configuration));
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddKeyedSingleton<IProviderExchangeStore>(ProvidersEndpoint.DefaultName, (sp, _) =>
-            Endpoint(sp).Store(sp.GetRequiredService<IOptions<HubOptions>>().Value));
-        return builder;
-    }
-
-    /// <summary><c>POST /api/v1/providers/{provider}/responses</c>: signed provider answers (docs/providers.md).</summary>
-    public static RouteGroupBuilder MapProviderCallbacksApi(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/api/v1/providers").WithTags("Provider callbacks");
+        var group = app.MapGroup(Prefix).WithTags("Provider callbacks");
         group.MapPost("/{provider}/responses", ReceiveCallback)
             .AllowAnonymous() // authenticated by the provider's signature, not by a token
             .WithName("ReceiveProviderCallback")
@@ -51,20 +39,12 @@ public static class ProvidersApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        return group;
-    }
-
-    /// <summary>
-    /// <c>GET /api/v1/providers/unmatched-callbacks?provider=&amp;limit=</c> for operators, behind the authorization
-    /// policy <paramref name="policy"/> (the hub's "ops" scope).
-    /// </summary>
-    public static RouteGroupBuilder MapUnmatchedCallbacksApi(this IEndpointRouteBuilder app, string policy = "ops")
-    {
-        var group = app.MapGroup("/api/v1/providers").WithTags("Provider callbacks");
         group.MapGet("/unmatched-callbacks", ListUnmatched)
-            .RequireAuthorization(policy)
+            .RequireAuthorization(HubScopes.Ops)
             .WithName("ListUnmatchedProviderCallbacks")
-            .WithSummary("Provider callbacks that matched no running request, the most recent first");
+            .WithSummary("Provider callbacks that matched no running request, the most recent first")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return group;
     }
 
@@ -75,17 +55,15 @@ public static class ProvidersApi
     public sealed record UnmatchedCallbackView(string CallbackId, string Provider, string CorrelationId, string Status, string Reason, DateTimeOffset ReceivedAt);
 
     static async Task<Results<Accepted<CallbackAccepted>, ProblemHttpResult>> ReceiveCallback(
-        string provider, HttpContext http, [FromServices] ProviderRegistry providers, [FromServices] HubBusRegistry buses,
-        [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
+        string provider, HttpContext http, [FromServices] ProviderRegistry providers, [FromServices] EndpointRuntime<ProvidersEndpoint> endpoint,
+        [FromServices] TimeProvider time)
     {
         if (!providers.TryGet(provider, out var settings))
             return Problem(StatusCodes.Status404NotFound, "Unknown provider", $"No provider named '{provider}' is configured.");
 
-        if (http.Request.ContentLength > MaxCallbackBytes)
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Callback too large", $"A callback body may have at most {MaxCallbackBytes} bytes.");
-        var body = await ReadBody(http.Request);
+        var body = await RequestBodies.ReadLimited(http.Request, MaxCallbackBytes);
         if (body is null)
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Callback too large", $"A callback body may have at most {MaxCallbackBytes} bytes.");
+            return RequestBodies.TooLarge(MaxCallbackBytes, "callback body");
 
         var now = time.GetUtcNow();
         var signature = HubSignature.Verify(http.Request.Headers[HubSignature.HeaderName], settings.CallbackSecret, body, now);
@@ -103,26 +81,16 @@ public static class ProvidersApi
 
         var callbackId = DeliveryId(http.Request, settings.Name) ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
         var command = new RecordProviderCallback(callbackId, settings.Name, callback.CorrelationId, callback.Status, callback.Result, callback.Error, now);
-        try
-        {
-            var endpoint = Endpoint(http.RequestServices);
-            await using var transaction = buses.Transactions(endpoint.Name).Begin();
-            await buses.Get(endpoint.Name).SendLocal(command, new Dictionary<string, string> { [Headers.CorrelationId] = callback.CorrelationId });
-            await transaction.Complete();
-        }
-        catch (Exception exception)
-        {
-            loggers.CreateLogger(typeof(ProvidersApi)).LogError(exception,
-                "Callback {CallbackId} from {Provider} for {CorrelationId} could not be queued", callbackId, settings.Name, callback.CorrelationId);
-            http.Response.Headers.RetryAfter = "30";
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Try again later", "The hub could not record the callback; send it again.");
-        }
+        var unavailable = await endpoint.Commit(http,
+            bus => bus.SendLocal(command, new Dictionary<string, string> { [Headers.CorrelationId] = callback.CorrelationId }), "the callback");
+        if (unavailable is not null)
+            return unavailable;
 
         return TypedResults.Accepted((string?)null, new CallbackAccepted(callbackId));
     }
 
-    static async Task<Ok<UnmatchedCallbackView[]>> ListUnmatched(
-        [FromKeyedServices(ProvidersEndpoint.DefaultName)] IProviderExchangeStore store, string? provider, int? limit, CancellationToken cancellationToken)
+    static async Task<Ok<UnmatchedCallbackView[]>> ListUnmatched([FromServices] IProviderExchangeStore store, string? provider, int? limit,
+        CancellationToken cancellationToken)
     {
         var found = await store.ListUnmatched(provider, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
         return TypedResults.Ok(found.Select(c => new UnmatchedCallbackView(c.CallbackId, c.Provider, c.CorrelationId, c.Status, c.Reason, c.ReceivedAt)).ToArray());
@@ -166,24 +134,6 @@ public static class ProvidersApi
                 return $"{provider}:{value}";
         return null;
     }
-
-    /// <summary>The body, or null when it is larger than <see cref="MaxCallbackBytes"/>.</summary>
-    static async Task<byte[]?> ReadBody(HttpRequest request)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxCallbackBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-    static ProvidersEndpoint Endpoint(IServiceProvider services) =>
-        services.GetServices<HubEndpoint>().OfType<ProvidersEndpoint>().SingleOrDefault()
-        ?? throw new InvalidOperationException("The provider APIs need the Providers endpoint in this process: builder.AddHubEndpoint(new ProvidersEndpoint()).");
 
     static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);

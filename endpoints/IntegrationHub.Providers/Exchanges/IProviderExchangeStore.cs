@@ -20,6 +20,12 @@ public interface IProviderExchangeStore
 
     Task<FinishedExchange?> FindFinished(string requestId);
 
+    /// <summary>
+    /// Whether the request's conversation has ended, read at once on a connection of its own (outside the handled
+    /// message's transaction): for a handler that must not open that transaction before it calls out.
+    /// </summary>
+    Task<bool> HasFinished(string requestId);
+
     /// <summary>Keeps the callback; false when this delivery (same callback id) was kept before.</summary>
     Task<bool> KeepUnmatched(UnmatchedCallback callback);
 

@@ -17,6 +17,8 @@ public sealed class InMemoryProviderExchangeStore : IProviderExchangeStore
     public Task<FinishedExchange?> FindFinished(string requestId) =>
         Task.FromResult(_finished.GetValueOrDefault(requestId));
 
+    public Task<bool> HasFinished(string requestId) => Task.FromResult(_finished.ContainsKey(requestId));
+
     public Task<bool> KeepUnmatched(UnmatchedCallback callback) =>
         Task.FromResult(_unmatched.TryAdd(callback.CallbackId, callback));
 

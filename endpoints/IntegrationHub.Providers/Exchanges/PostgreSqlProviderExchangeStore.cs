@@ -4,9 +4,18 @@ using Npgsql;
 namespace IntegrationHub.Providers.Exchanges;
 
 /// <summary>Tables <c>providers.finished_exchanges</c> and <c>providers.unmatched_callbacks</c> (see Migrations).</summary>
-public sealed class PostgreSqlProviderExchangeStore(string connectionString) : IProviderExchangeStore
+public sealed class PostgreSqlProviderExchangeStore(string connectionString, HandlerDatabase database) : IProviderExchangeStore
 {
-    readonly HandlerDatabase _database = new();
+    readonly HandlerDatabase _database = database;
+
+    public async Task<bool> HasFinished(string requestId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM providers.finished_exchanges WHERE request_id = @id)", connection);
+        command.Parameters.AddWithValue("id", requestId);
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
 
     public async Task Finish(FinishedExchange exchange)
     {

@@ -1,4 +1,5 @@
 using IntegrationHub.Adapters.AsyncProvider;
+using IntegrationHub.Hosting.Configuration;
 
 namespace IntegrationHub.Providers.Registry;
 
@@ -6,13 +7,13 @@ namespace IntegrationHub.Providers.Registry;
 public sealed record ProviderSettings(string Name, AsyncProviderOptions Connection, TimeSpan AnswerTimeout, string CallbackSecret);
 
 /// <summary>
-/// The providers from configuration <c>Hub:Providers:{name}</c> (BaseUrl, CallTimeout, AnswerTimeout, Auth,
-/// Resilience, CallbackSecret) and <c>Hub:PublicBaseUrl</c>, checked once at start-up: a mistake stops the process
-/// with every problem listed, instead of failing requests later.
+/// The providers from configuration <c>Hub:Providers:Systems:{name}</c> (the adapter's settings — BaseUrl, CallTimeout,
+/// StatusQuery, Auth, Resilience — plus AnswerTimeout and CallbackSecret) and <c>Hub:PublicBaseUrl</c>, checked once at
+/// start-up: a mistake stops the process with every problem listed, instead of failing requests later.
 /// </summary>
 public sealed class ProviderRegistry
 {
-    public const string SectionName = "Hub:Providers";
+    public const string SectionName = "Hub:Providers:Systems";
     public const string PublicBaseUrlKey = "Hub:PublicBaseUrl";
     public static readonly TimeSpan DefaultAnswerTimeout = TimeSpan.FromMinutes(5);
 
@@ -40,6 +41,7 @@ public sealed class ProviderRegistry
         foreach (var section in configuration.GetSection(SectionName).GetChildren())
         {
             var name = section.Key;
+            var key = $"{SectionName}:{name}";
             var connection = new AsyncProviderOptions();
             try
             {
@@ -47,33 +49,25 @@ public sealed class ProviderRegistry
             }
             catch (InvalidOperationException exception)
             {
-                problems.Add($"{SectionName}:{name}: {exception.Message}");
+                problems.Add($"{key}: {exception.Message}");
                 continue;
             }
+            problems.AddRange(connection.Problems(key));
 
-            if (connection.BaseUrl is not { IsAbsoluteUri: true } baseUrl || baseUrl.Scheme is not ("http" or "https"))
-                problems.Add($"{SectionName}:{name}:BaseUrl is missing or not an absolute http(s) URL");
-            else if (!baseUrl.AbsolutePath.EndsWith('/'))
-                connection.BaseUrl = new Uri(baseUrl + "/"); // so that "requests" goes under the base path, not beside it
-
-            var auth = connection.Auth;
-            if (!AsyncProviderAuthTypes.All.Contains(auth.Type, StringComparer.Ordinal))
-                problems.Add($"{SectionName}:{name}:Auth:Type '{auth.Type}' is unknown (use {string.Join(", ", AsyncProviderAuthTypes.All)})");
-            if (auth.Type == AsyncProviderAuthTypes.ApiKey && (string.IsNullOrWhiteSpace(auth.ApiKey) || string.IsNullOrWhiteSpace(auth.Header)))
-                problems.Add($"{SectionName}:{name}:Auth:ApiKey (and :Header) are required for Auth:Type ApiKey");
-            if (auth.Type == AsyncProviderAuthTypes.OAuth2 && (auth.TokenUrl is not { IsAbsoluteUri: true } || string.IsNullOrWhiteSpace(auth.ClientId) || string.IsNullOrWhiteSpace(auth.ClientSecret)))
-                problems.Add($"{SectionName}:{name}:Auth:TokenUrl, :ClientId and :ClientSecret are required for Auth:Type OAuth2");
-            if (connection.CallTimeout <= TimeSpan.Zero)
-                problems.Add($"{SectionName}:{name}:CallTimeout must be positive");
-            if (connection.Resilience.MaxAttempts < 1)
-                problems.Add($"{SectionName}:{name}:Resilience:MaxAttempts must be at least 1");
-
-            var answerTimeout = section.GetValue<TimeSpan?>("AnswerTimeout") ?? DefaultAnswerTimeout;
+            var answerTimeout = DefaultAnswerTimeout;
+            try
+            {
+                answerTimeout = section.GetValue<TimeSpan?>("AnswerTimeout") ?? DefaultAnswerTimeout;
+            }
+            catch (InvalidOperationException)
+            {
+                problems.Add($"{key}:AnswerTimeout is not a time span (e.g. 00:05:00 for five minutes)");
+            }
             if (answerTimeout <= TimeSpan.Zero)
-                problems.Add($"{SectionName}:{name}:AnswerTimeout must be positive");
+                problems.Add($"{key}:AnswerTimeout must be positive");
             var secret = section["CallbackSecret"];
             if (string.IsNullOrWhiteSpace(secret))
-                problems.Add($"{SectionName}:{name}:CallbackSecret is required (the provider signs its callbacks with it)");
+                problems.Add($"{key}:CallbackSecret is required (the provider signs its callbacks with it)");
 
             providers[name] = new ProviderSettings(name, connection, answerTimeout, secret ?? "");
         }
@@ -88,9 +82,7 @@ public sealed class ProviderRegistry
                 publicBaseUrl = new Uri(publicBaseUrl + "/");
         }
 
-        if (problems.Count > 0)
-            throw new InvalidOperationException("Provider configuration is invalid:" + Environment.NewLine + "  " +
-                                                string.Join(Environment.NewLine + "  ", problems));
+        HubSettingsException.ThrowIfAny(problems);
         return new ProviderRegistry(providers, publicBaseUrl);
     }
 }

@@ -3,10 +3,8 @@ using IntegrationHub.Hosting.Retention;
 namespace IntegrationHub.Providers.Retention;
 
 /// <summary>
-/// How long the Providers endpoint remembers ended conversations and unmatched callbacks, from the <c>Hub:Retention</c>
-/// section shared by the endpoints that prune (<c>FinishedExchanges</c>, <c>UnmatchedCallbacks</c>, <c>Interval</c>,
-/// <c>BatchSize</c>). Not under <c>Hub:Providers</c>, whose every child is a provider. Checked when the endpoint
-/// starts: a mistake stops it, with every problem listed.
+/// How long the Providers endpoint remembers ended conversations and unmatched callbacks (<c>Hub:Providers:Retention</c>:
+/// <c>FinishedExchanges</c>, <c>UnmatchedCallbacks</c>; how often and how many rows at once from <c>Hub:Retention</c>).
 /// </summary>
 public sealed class ProviderRetentionOptions : RetentionOptions
 {
@@ -26,5 +24,6 @@ public sealed class ProviderRetentionOptions : RetentionOptions
         AtLeast(nameof(FinishedExchanges), FinishedExchanges, Shortest, "30.00:00:00 for 30 days")
             .Concat(AtLeast(nameof(UnmatchedCallbacks), UnmatchedCallbacks, Shortest, "90.00:00:00 for 90 days"));
 
-    public static ProviderRetentionOptions From(IConfiguration configuration) => From<ProviderRetentionOptions>(configuration);
+    public static ProviderRetentionOptions From(IConfiguration configuration) =>
+        From<ProviderRetentionOptions>(configuration, ProvidersEndpoint.EndpointName);
 }

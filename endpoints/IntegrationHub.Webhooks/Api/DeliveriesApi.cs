@@ -1,7 +1,6 @@
 using IntegrationHub.Contracts.Webhooks.Commands;
 using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Bus;
-using IntegrationHub.Hosting.Departments;
 using IntegrationHub.Hosting.Security;
 using IntegrationHub.Webhooks.Delivery;
 using IntegrationHub.Webhooks.Storage;
@@ -22,12 +21,12 @@ public static class DeliveriesApi
 
     public static string DeliveryUrl(string id) => $"{Prefix}/{Uri.EscapeDataString(id)}";
 
-    /// <summary>The routes, behind the authorization policy <paramref name="policy"/> (the hub's <c>ops</c> scope).</summary>
-    public static RouteGroupBuilder MapWebhookDeliveriesApi(this IEndpointRouteBuilder app, string policy = HubScopes.Ops)
+    /// <summary>The routes, for operators (scope <c>ops</c>).</summary>
+    public static RouteGroupBuilder MapWebhookDeliveriesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(Prefix)
             .WithTags("Webhook deliveries (operators)")
-            .RequireAuthorization(policy)
+            .RequireAuthorization(HubScopes.Ops)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
@@ -61,7 +60,7 @@ public static class DeliveriesApi
     }
 
     /// <summary>What operators see of a delivery (never its payload).</summary>
-    public sealed record DeliveryView(string Id, string Department, string RequestId, string EventType, string Status, string? Url,
+    public sealed record DeliveryView(string Id, string Department, string Subject, string EventType, string Status, string? Url,
         int Attempts, int Round, DateTimeOffset CreatedAt, DateTimeOffset? LastAttemptAt, int? LastStatusCode, string? LastError,
         DateTimeOffset? NextAttemptAt, DateTimeOffset? DeliveredAt);
 
@@ -102,36 +101,28 @@ public static class DeliveriesApi
     }
 
     static async Task<Results<Accepted<ReplayAccepted>, ProblemHttpResult>> Replay(string id, bool? force, HttpContext http,
-        [FromServices] IWebhookDeliveryReader deliveries, [FromServices] DepartmentRegistry departments, [FromServices] HubBusRegistry buses,
+        [FromServices] IWebhookDeliveryReader deliveries, [FromServices] WebhookOptions options, [FromServices] EndpointRuntime<WebhooksEndpoint> webhooks,
         [FromServices] ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await deliveries.Get(id, cancellationToken) is not { } delivery)
             return UnknownDelivery();
         // The handler checks again when it runs, under the delivery's lock: this answer is the operator's quick feedback.
-        if (WebhookReplayRules.WhyNot(delivery, force ?? false, departments) is { } refusal)
+        if (WebhookReplayRules.WhyNot(delivery, force ?? false, options) is { } refusal)
             return Problem(StatusCodes.Status409Conflict, "Delivery cannot be replayed", $"This delivery cannot be replayed: {refusal}.");
 
-        var logger = loggers.CreateLogger(typeof(DeliveriesApi));
-        try
-        {
-            await using var transaction = buses.Transactions(WebhooksEndpoint.EndpointName).Begin();
-            await buses.Get(WebhooksEndpoint.EndpointName).SendLocal(new ReplayWebhookDelivery(delivery.Id, force ?? false),
-                new Dictionary<string, string> { [HubHeaders.Tenant] = delivery.Department, [Rebus.Messages.Headers.CorrelationId] = delivery.RequestId });
-            await transaction.Complete();
-        }
-        catch (Exception exception)
-        {
-            logger.LogError(exception, "Replay of webhook {DeliveryId} could not be queued", delivery.Id);
-            http.Response.Headers.RetryAfter = "30";
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Try again later", "The hub could not queue the replay; ask again.");
-        }
+        var unavailable = await webhooks.Commit(http, bus => bus.SendLocal(new ReplayWebhookDelivery(delivery.Id, force ?? false),
+            new Dictionary<string, string> { [HubHeaders.Tenant] = delivery.Department, [Rebus.Messages.Headers.CorrelationId] = delivery.Subject }),
+            "the replay");
+        if (unavailable is not null)
+            return unavailable;
 
+        var logger = loggers.CreateLogger(typeof(DeliveriesApi));
         logger.LogInformation("Replay of webhook {DeliveryId} for department {Department} requested through the ops API", delivery.Id, delivery.Department);
         var url = DeliveryUrl(delivery.Id);
         return TypedResults.Accepted(url, new ReplayAccepted(delivery.Id, "replay-requested", url));
     }
 
-    static DeliveryView View(WebhookDelivery d) => new(d.Id, d.Department, d.RequestId, d.EventType, d.Status, d.Url?.ToString(),
+    static DeliveryView View(WebhookDelivery d) => new(d.Id, d.Department, d.Subject, d.EventType, d.Status, d.Url?.ToString(),
         d.Attempts, d.Round, d.CreatedAt, d.LastAttemptAt, d.LastStatusCode, d.LastError, d.NextAttemptAt, d.DeliveredAt);
 
     static ProblemHttpResult UnknownDelivery() =>

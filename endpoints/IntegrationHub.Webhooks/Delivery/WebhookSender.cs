@@ -10,6 +10,9 @@ namespace IntegrationHub.Webhooks.Delivery;
 public sealed record AttemptOutcome(bool Delivered, int? StatusCode, string? Error, bool Final, TimeSpan Duration)
 {
     public static AttemptOutcome Refused(string error) => new(false, null, error, true, TimeSpan.Zero);
+
+    /// <summary>For the outbound call record: the status, or the error (which never holds the payload).</summary>
+    public string Summary => Delivered ? $"delivered (HTTP {StatusCode})" : Error ?? $"HTTP {StatusCode}";
 }
 
 /// <summary>One HTTP attempt of a delivery: signed body, hub headers, 2xx = delivered. Never reads or logs the response body.</summary>

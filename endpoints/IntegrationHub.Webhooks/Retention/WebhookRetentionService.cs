@@ -15,23 +15,23 @@ internal sealed class WebhookRetentionService(IWebhookDeliveryPruner pruner, Web
         var attempts = 0;
         var delivered = await Drain(async batch =>
         {
-            var pruned = await pruner.PruneDelivered(now - Options.DeliveredWebhooks, batch, cancellationToken);
+            var pruned = await pruner.PruneDelivered(now - Options.Delivered, batch, cancellationToken);
             attempts += pruned.Attempts;
             return pruned.Deliveries;
         }, cancellationToken);
         if (delivered > 0)
             Logger.LogInformation("Pruned {Deliveries} delivered webhook deliveries ({Attempts} attempts) delivered more than {Retention} ago",
-                delivered, attempts, Options.DeliveredWebhooks);
+                delivered, attempts, Options.Delivered);
 
         attempts = 0;
         var dead = await Drain(async batch =>
         {
-            var pruned = await pruner.PruneDeadLettered(now - Options.DeadWebhooks, batch, cancellationToken);
+            var pruned = await pruner.PruneDeadLettered(now - Options.Dead, batch, cancellationToken);
             attempts += pruned.Attempts;
             return pruned.Deliveries;
         }, cancellationToken);
         if (dead > 0)
             Logger.LogInformation("Pruned {Deliveries} dead or never-sent webhook deliveries ({Attempts} attempts) that ended more than {Retention} ago",
-                dead, attempts, Options.DeadWebhooks);
+                dead, attempts, Options.Dead);
     }
 }

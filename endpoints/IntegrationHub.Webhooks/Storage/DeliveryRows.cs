@@ -5,10 +5,10 @@ namespace IntegrationHub.Webhooks.Storage;
 /// <summary>Mapping between <see cref="WebhookDelivery"/> and a row of <c>webhooks.deliveries</c>.</summary>
 internal static class DeliveryRows
 {
-    public const string Columns = "id, department, request_id, event_type, url, status, attempts, round, round_attempts, created_at, " +
+    public const string Columns = "id, department, subject, event_type, url, status, attempts, round, round_attempts, created_at, " +
                                   "last_attempt_at, last_status_code, last_error, next_attempt_at, delivered_at, payload";
 
-    public const string Parameters = "@id, @department, @request_id, @event_type, @url, @status, @attempts, @round, @round_attempts, " +
+    public const string Parameters = "@id, @department, @subject, @event_type, @url, @status, @attempts, @round, @round_attempts, " +
                                      "@created_at, @last_attempt_at, @last_status_code, @last_error, @next_attempt_at, @delivered_at, @payload";
 
     public static void Bind(NpgsqlCommand command, WebhookDelivery d)
@@ -16,7 +16,7 @@ internal static class DeliveryRows
         var p = command.Parameters;
         p.AddWithValue("id", d.Id);
         p.AddWithValue("department", d.Department);
-        p.AddWithValue("request_id", d.RequestId);
+        p.AddWithValue("subject", d.Subject);
         p.AddWithValue("event_type", d.EventType);
         p.AddWithValue("url", (object?)d.Url?.ToString() ?? DBNull.Value);
         p.AddWithValue("status", d.Status);
@@ -35,7 +35,7 @@ internal static class DeliveryRows
     public static WebhookDelivery Read(NpgsqlDataReader r) => new(
         Id: r.GetString(0),
         Department: r.GetString(1),
-        RequestId: r.GetString(2),
+        Subject: r.GetString(2),
         EventType: r.GetString(3),
         Url: r.IsDBNull(4) ? null : new Uri(r.GetString(4)),
         Status: r.GetString(5),

@@ -40,7 +40,7 @@ internal sealed class InMemoryWebhookDeliveryStore : IWebhookDeliveryStore, IWeb
         lock (_lock)
             return Task.FromResult<IReadOnlyList<WebhookDelivery>>(_deliveries.Values
                 .Where(d => status is null || d.Status == status)
-                .Where(d => department is null || string.Equals(d.Department, department, StringComparison.OrdinalIgnoreCase))
+                .Where(d => department is null || d.Department == IntegrationHub.Hosting.Departments.DepartmentRegistry.Normalize(department))
                 .Where(d => after is null || d.CreatedAt < after.CreatedAt
                             || (d.CreatedAt == after.CreatedAt && string.CompareOrdinal(d.Id, after.Id) < 0))
                 .OrderByDescending(d => d.CreatedAt)

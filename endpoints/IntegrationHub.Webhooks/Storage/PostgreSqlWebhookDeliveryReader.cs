@@ -12,7 +12,7 @@ public sealed class PostgreSqlWebhookDeliveryReader(string connectionString) : I
         // Ids compare byte-wise (COLLATE "C"), as the in-memory store compares them, so a cursor means the same in both.
         await using var command = new NpgsqlCommand($"""
             SELECT {DeliveryRows.Columns} FROM webhooks.deliveries
-            WHERE (@status::text IS NULL OR status = @status) AND (@department::text IS NULL OR lower(department) = lower(@department))
+            WHERE (@status::text IS NULL OR status = @status) AND (@department::text IS NULL OR department = lower(@department::text))
               AND (@after_at::timestamptz IS NULL OR (created_at, id COLLATE "C") < (@after_at, @after_id::text COLLATE "C"))
             ORDER BY created_at DESC, id COLLATE "C" DESC
             LIMIT @limit

@@ -17,7 +17,7 @@ public static class WebhookStatus
 public sealed record WebhookDelivery(
     string Id,
     string Department,
-    string RequestId,
+    string Subject,
     string EventType,
     Uri? Url,
     string Status,

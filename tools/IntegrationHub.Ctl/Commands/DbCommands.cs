@@ -10,8 +10,7 @@ internal static class DbCommands
     public const string EnvironmentVariable = "ConnectionStrings__Postgres";
 
     /// <summary>The tables of every endpoint that owns some, so one command prepares the whole database.</summary>
-    static readonly MigrationSet[] EndpointMigrations =
-        [Gateway.GatewayEndpoint.MigrationSet, Providers.ProvidersEndpoint.MigrationSet, Webhooks.WebhooksEndpoint.MigrationSet];
+    static readonly MigrationSet[] EndpointMigrations = HubctlEndpoints.All.Select(e => e.Migrations).OfType<MigrationSet>().ToArray();
 
     public static Command Create()
     {

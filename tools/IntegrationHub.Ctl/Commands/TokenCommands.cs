@@ -23,7 +23,7 @@ internal static class TokenCommands
         };
         var scopes = new Option<string[]>("--scope")
         {
-            Description = $"A scope to grant; repeat for several ({string.Join(", ", HubScopes.All)})",
+            Description = $"A scope to grant; repeat for several ({string.Join(", ", HubctlEndpoints.Scopes)})",
             HelpName = "scope",
             Required = true,
         };
@@ -63,9 +63,9 @@ internal static class TokenCommands
                 throw new HubCtlException(problem, ExitCodes.Failed);
 
             var granted = parseResult.GetValue(scopes) ?? [];
-            var unknown = granted.Except(HubScopes.All, StringComparer.Ordinal).ToList();
+            var unknown = granted.Except(HubctlEndpoints.Scopes, StringComparer.Ordinal).ToList();
             if (unknown.Count > 0)
-                throw new HubCtlException($"Unknown scope(s) {string.Join(", ", unknown)}; known: {string.Join(", ", HubScopes.All)}.", ExitCodes.Failed);
+                throw new HubCtlException($"Unknown scope(s) {string.Join(", ", unknown)}; known: {string.Join(", ", HubctlEndpoints.Scopes)}.", ExitCodes.Failed);
 
             var duration = ParseLifetime(parseResult.GetValue(lifetime)!);
             await output.WriteLineAsync(DevTokens.Create(signingKey, parseResult.GetValue(department)!, granted, duration));

@@ -7,6 +7,7 @@ using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Bus;
 using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Transport.RabbitMq;
+using IntegrationHub.Webhooks.Delivery;
 using IntegrationHub.Webhooks.Storage;
 using Npgsql;
 using Rebus.Activation;
@@ -96,13 +97,11 @@ internal static class WebhooksCommands
             {
                 var deliveryId = parseResult.GetValue(id)!.Trim();
                 var delivery = await Read(connectionString, r => r.Get(deliveryId, cancellationToken));
-                var refusal = delivery switch
-                {
-                    null => $"no webhook delivery with id '{deliveryId}'",
-                    { Status: WebhookStatus.Pending } => $"delivery '{deliveryId}' is still being delivered (attempt {delivery.Attempts + 1} due {Time(delivery.NextAttemptAt)})",
-                    { Status: WebhookStatus.Delivered } when !parseResult.GetValue(force) => $"delivery '{deliveryId}' was delivered already; add --force to deliver it again",
-                    _ => null,
-                };
+                var refusal = delivery is null
+                    ? $"no webhook delivery with id '{deliveryId}'"
+                    : WebhookReplayRules.WhyNot(delivery, parseResult.GetValue(force)) is { } why
+                        ? $"delivery '{deliveryId}' cannot be replayed: {why.Replace("force the replay", "add --force", StringComparison.Ordinal)}"
+                        : null;
                 if (refusal is not null)
                 {
                     await error.WriteLineAsync($"hubctl: {refusal}");
@@ -118,15 +117,15 @@ internal static class WebhooksCommands
             var bus = Configure.With(activator)
                 .Logging(l => l.None())
                 .Transport(t => t.UseHubRabbitMqAsOneWayClient(uri))
-                .Routing(r => r.TypeBased().Map<ReplayWebhookDelivery>(HubEndpoint.QueueNameOf("Webhooks")))
+                .Routing(r => r.TypeBased().Map<ReplayWebhookDelivery>(HubEndpoint.QueueNameOf(Webhooks.WebhooksEndpoint.EndpointName)))
                 .Start();
             foreach (var delivery in toReplay)
             {
                 await bus.Send(new ReplayWebhookDelivery(delivery.Id, parseResult.GetValue(force)),
-                    new Dictionary<string, string> { [HubHeaders.Tenant] = delivery.Department, [Rebus.Messages.Headers.CorrelationId] = delivery.RequestId });
-                await output.WriteLineAsync($"replaying  {delivery.Id}  {delivery.EventType}  department {delivery.Department}  request {delivery.RequestId}");
+                    new Dictionary<string, string> { [HubHeaders.Tenant] = delivery.Department, [Rebus.Messages.Headers.CorrelationId] = delivery.Subject });
+                await output.WriteLineAsync($"replaying  {delivery.Id}  {delivery.EventType}  department {delivery.Department}  subject {delivery.Subject}");
             }
-            await output.WriteLineAsync($"{toReplay.Count} delivery(ies) sent for replay to {HubEndpoint.QueueNameOf("Webhooks")}; " +
+            await output.WriteLineAsync($"{toReplay.Count} delivery(ies) sent for replay to {HubEndpoint.QueueNameOf(Webhooks.WebhooksEndpoint.EndpointName)}; " +
                                         "follow them with: hubctl webhooks list");
             return ExitCodes.Ok;
         }, cancellationToken));
@@ -155,7 +154,7 @@ internal static class WebhooksCommands
 
     static object Summary(WebhookDelivery d) => new
     {
-        d.Id, d.Department, d.RequestId, d.EventType, Url = d.Url?.ToString(), d.Status, d.Attempts, d.Round,
+        d.Id, d.Department, d.Subject, d.EventType, Url = d.Url?.ToString(), d.Status, d.Attempts, d.Round,
         d.CreatedAt, d.LastAttemptAt, d.LastStatusCode, d.LastError, d.NextAttemptAt, d.DeliveredAt,
     };
 

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace IntegrationHub.Hosting.Configuration;
+
+/// <summary>Reads every registered setting of the process and gathers every problem of every endpoint into one exception.</summary>
+internal static class ConfigurationCheck
+{
+    public static void Run(IServiceProvider services)
+    {
+        var problems = new List<string>();
+        foreach (var check in services.GetServices<SettingsCheck>())
+        {
+            try
+            {
+                check.Read(services);
+            }
+            catch (HubSettingsException exception)
+            {
+                problems.AddRange(exception.Problems);
+            }
+            catch (OptionsValidationException exception)
+            {
+                problems.AddRange(exception.Failures);
+            }
+        }
+        HubSettingsException.ThrowIfAny(problems.Distinct());
+    }
+}

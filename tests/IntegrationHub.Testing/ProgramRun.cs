@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace IntegrationHub.Testing;
+
+/// <summary>What a program printed and how it ended, when run as its own process.</summary>
+public sealed record ProgramOutcome(int ExitCode, string Output, string Error)
+{
+    /// <summary>Lines that look like a .NET stack trace ("   at Namespace.Type.Method(…)").</summary>
+    public IReadOnlyList<string> StackTraceLines => (Output + "\n" + Error).Split('\n')
+        .Where(l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) && l.Contains('(')).ToList();
+}
+
+/// <summary>Runs one of the hub's programs (<c>dotnet Program.dll</c>) as an operator would, and waits for it to end.</summary>
+public static class ProgramRun
+{
+    public static async Task<ProgramOutcome> Run(Assembly program, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { program.Location },
+            WorkingDirectory = Path.GetDirectoryName(program.Location)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program.GetName().Name} did not end within {timeout}; it printed: {await output}{await error}");
+        }
+        return new ProgramOutcome(process.ExitCode, await output, await error);
+    }
+}
