@@ -103,7 +103,7 @@ public sealed class HubBusScenario(string connectionString, string senderName, s
             ["ConnectionStrings:RabbitMq"] = connectionString,
         },
             new BenchEndpoint(senderName, _ => { }),
-            new BenchEndpoint(receiverName, s => s.AddSingleton(_countdown).AddRebusHandler<CountingHandler>()));
+            new BenchEndpoint(receiverName, e => { e.Services.AddSingleton(_countdown); e.Handler<CountingHandler>(); }));
         _sender = _host.Bus(senderName);
     }
 

@@ -133,11 +133,11 @@ public static class Measure
 }
 
 /// <summary>An endpoint assembled in code: a name and its handlers.</summary>
-public sealed class BenchEndpoint(string name, Action<IServiceCollection> configure) : HubEndpoint
+public sealed class BenchEndpoint(string name, Action<HubEndpointBuilder> configure) : HubEndpoint
 {
     public override string Name => name;
 
-    public override void ConfigureServices(IServiceCollection services, IConfiguration configuration) => configure(services);
+    public override void Configure(HubEndpointBuilder endpoint) => configure(endpoint);
 }
 
 /// <summary>The hub's own hosting (generic host + <c>AddHubEndpoint</c>) with settings chosen by the benchmark.</summary>

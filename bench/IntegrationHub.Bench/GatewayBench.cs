@@ -96,8 +96,8 @@ public sealed class BareKestrelScenario(string rabbitMq, string queue) : IGatewa
 }
 
 /// <summary>
-/// The gateway as its Program.cs composes it (<c>AddServiceDefaults</c>, <c>AddGatewayApi</c>, <c>MapServiceDefaults</c>,
-/// <c>MapGatewayApi</c>) on Kestrel, RabbitMQ transport, PostgreSQL persistence, dev-key JWT authentication.
+/// The gateway as its Program.cs composes it (<c>AddServiceDefaults</c>, <c>AddHubEndpoint&lt;GatewayEndpoint&gt;</c>,
+/// <c>MapServiceDefaults</c>, <c>MapHubEndpoints</c>) on Kestrel, RabbitMQ transport, PostgreSQL persistence, dev-key JWT authentication.
 /// </summary>
 public sealed class GatewayScenario(IDictionary<string, string?> settings) : IGatewayScenario
 {
@@ -115,10 +115,10 @@ public sealed class GatewayScenario(IDictionary<string, string?> settings) : IGa
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.AddServiceDefaults();
-        builder.AddGatewayApi();
+        builder.AddHubEndpoint<GatewayEndpoint>();
         _app = builder.Build();
         _app.MapServiceDefaults();
-        _app.MapGatewayApi();
+        _app.MapHubEndpoints();
         await _app.StartAsync();
         return new Uri(_app.Urls.First().TrimEnd('/') + "/api/v1/requests");
     }
@@ -252,7 +252,7 @@ public static class GatewayBench
         var gatewayQueue = HubEndpoint.QueueNameOf(GatewayEndpoint.EndpointName);
         var department = $"bench{id}";
         var signingKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)); // 64 bytes
-        var token = DevTokens.Create(signingKey, department, [HubScopes.RequestsWrite], TimeSpan.FromHours(2));
+        var token = DevTokens.Create(signingKey, department, [GatewayScopes.Write.Name], TimeSpan.FromHours(2));
         var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
         {
             service = "echo",
@@ -283,7 +283,7 @@ public static class GatewayBench
                 ["Hub:JsonLogs"] = "false",
                 ["Hub:Auth:DevSigningKey"] = signingKey,
                 [$"Hub:Departments:{department}:RequestsPerMinute"] = "1000000000",
-                ["Hub:Services:echo:Provider"] = "echo",
+                ["Hub:Gateway:Services:echo:Provider"] = "echo",
                 ["ConnectionStrings:RabbitMq"] = options.RabbitMq,
                 ["ConnectionStrings:Postgres"] = postgres,
                 ["Serilog:MinimumLevel:Default"] = "Warning",

@@ -199,7 +199,7 @@ public sealed class HubSagaScenario(string rabbitMq, string postgres, string end
             ["Hub:ErrorQueue"] = errorQueue,
             ["ConnectionStrings:RabbitMq"] = rabbitMq,
             ["ConnectionStrings:Postgres"] = postgres,
-        }, new BenchEndpoint(endpointName, s => s.AddSingleton(_tracker).AddRebusHandler<StepSaga>()));
+        }, new BenchEndpoint(endpointName, e => { e.Services.AddSingleton(_tracker); e.Handler<StepSaga>(); }));
         _bus = _host.Bus(endpointName);
     }
 

@@ -3,7 +3,6 @@ using IntegrationHub.Hosting.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Rebus.Config;
 using Rebus.Handlers;
 
 namespace IntegrationHub.ChaosEndpoint;
@@ -16,16 +15,20 @@ public sealed class ChaosEndpoint(string name) : HubEndpoint
 {
     public override string Name => name;
 
-    public override void ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    public override void Configure(HubEndpointBuilder endpoint)
     {
-        var connectionString = configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is required: the chaos endpoint records its attempts in PostgreSQL.");
-        services.AddSingleton(_ => new ChaosAttempts(NpgsqlDataSource.Create(connectionString)));
+        var services = endpoint.Services;
+        services.AddSingleton(sp => new ChaosAttempts(NpgsqlDataSource.Create(sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is required: the chaos endpoint records its attempts in PostgreSQL."))));
         // Optional work time inside the open transaction (a real handler calls an API here): handlers overlap, so a
         // kill -9 catches some of them between their inbox claim and their commit.
-        services.AddSingleton(new ChaosSettings(TimeSpan.FromMilliseconds(configuration.GetValue("Chaos:HandlerDelayMs", 0))));
-        services.AddSingleton(new ChaosFreeze(configuration.GetValue<int?>("Chaos:FreezeAfterInvocations"), configuration.GetValue("Chaos:FrozenReportAt", 1)));
-        services.AddRebusHandler<WorkHandler>();
+        services.AddSingleton(sp => new ChaosSettings(TimeSpan.FromMilliseconds(sp.GetRequiredService<IConfiguration>().GetValue("Chaos:HandlerDelayMs", 0))));
+        services.AddSingleton(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            return new ChaosFreeze(configuration.GetValue<int?>("Chaos:FreezeAfterInvocations"), configuration.GetValue("Chaos:FrozenReportAt", 1));
+        });
+        endpoint.Handler<WorkHandler>();
     }
 }
 

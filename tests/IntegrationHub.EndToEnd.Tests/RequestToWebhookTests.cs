@@ -57,14 +57,14 @@ public sealed class RequestToWebhookTests(RequestToWebhookHub hub, ITestOutputHe
         Assert.Contains(steps, s => s!.Contains("provider", StringComparison.Ordinal));
 
         // The department's receiver got exactly one webhook, correctly signed, about this request.
-        var deliveryId = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
+        var deliveryId = WebhookPayload.DeliveryIdFor(requestId, "request.completed");
         var delivery = await hub.WaitForDelivery(deliveryId, WebhookStatus.Delivered);
         Assert.Equal(1, delivery.Attempts);
         var call = Assert.Single(hub.Receiver.CallsTo(department));
         Assert.Equal(200, call.AnsweredStatus);
         hub.AssertSignedWebhook(call, department, deliveryId, requestId);
         using var body = JsonDocument.Parse(call.Body);
-        Assert.Equal("BC-1", body.RootElement.GetProperty("result").GetProperty("certificate").GetString());
+        Assert.Equal("BC-1", body.RootElement.GetProperty("data").GetProperty("result").GetProperty("certificate").GetString());
 
         output.WriteLine($"request {requestId} → webhook {deliveryId} delivered in {stopwatch.Elapsed.TotalSeconds:0.0} s");
     }
@@ -77,7 +77,7 @@ public sealed class RequestToWebhookTests(RequestToWebhookHub hub, ITestOutputHe
         hub.Receiver.Answer(department, call => call <= 2 ? 503 : 200); // down for the first two calls
 
         var requestId = await hub.SubmitAndAnswer(department, """{"certificate":"BC-2"}""");
-        var deliveryId = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
+        var deliveryId = WebhookPayload.DeliveryIdFor(requestId, "request.completed");
         var delivery = await hub.WaitForDelivery(deliveryId, WebhookStatus.Delivered);
 
         Assert.Equal(3, delivery.Attempts);
@@ -100,7 +100,7 @@ public sealed class RequestToWebhookTests(RequestToWebhookHub hub, ITestOutputHe
         hub.Receiver.Answer(department, _ => 503); // down for good
 
         var requestId = await hub.SubmitAndAnswer(department, """{"certificate":"BC-3"}""");
-        var deliveryId = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
+        var deliveryId = WebhookPayload.DeliveryIdFor(requestId, "request.completed");
         var dead = await hub.WaitForDelivery(deliveryId, WebhookStatus.Dead);
 
         var scheduledAttempts = RequestToWebhookHub.RetrySchedule.Length + 1;
@@ -171,14 +171,14 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
         foreach (var department in Departments)
         {
             settings[$"Hub:Departments:{department}:RequestsPerMinute"] = "1000";
-            settings[$"Hub:Departments:{department}:CallbackUrl"] = Receiver.UrlFor(department);
-            settings[$"Hub:Departments:{department}:WebhookSecret"] = _webhookSecrets[department];
+            settings[$"Hub:Webhooks:Departments:{department}:CallbackUrl"] = Receiver.UrlFor(department);
+            settings[$"Hub:Webhooks:Departments:{department}:Secret"] = _webhookSecrets[department];
         }
-        settings[$"Hub:Services:{Service}:Provider"] = Provider;
-        settings[$"Hub:Providers:{Provider}:BaseUrl"] = ProviderSimulator.BaseUrl.ToString();
-        settings[$"Hub:Providers:{Provider}:Auth:Type"] = "None";
-        settings[$"Hub:Providers:{Provider}:CallbackSecret"] = _callbackSecret;
-        settings[$"Hub:Providers:{Provider}:AnswerTimeout"] = "00:02:00";
+        settings[$"Hub:Gateway:Services:{Service}:Provider"] = Provider;
+        settings[$"Hub:Providers:Systems:{Provider}:BaseUrl"] = ProviderSimulator.BaseUrl.ToString();
+        settings[$"Hub:Providers:Systems:{Provider}:Auth:Type"] = "None";
+        settings[$"Hub:Providers:Systems:{Provider}:CallbackSecret"] = _callbackSecret;
+        settings[$"Hub:Providers:Systems:{Provider}:AnswerTimeout"] = "00:02:00";
 
         // UseSetting (not ConfigureAppConfiguration): Program reads some settings before it builds the app.
         _factory = new WebApplicationFactory<IntegrationHub.Host.Program>().WithWebHostBuilder(web =>
@@ -209,7 +209,7 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
     public Rebus.Bus.IBus Bus(string endpoint) => _factory.Services.GetRequiredService<HubBusRegistry>().Get(endpoint);
 
     string Token(string department) =>
-        DevTokens.Create(_signingKey, department, [GatewayScopes.Write.Name, GatewayScopes.Read.Name], TimeSpan.FromMinutes(10));
+        DevTokens.Create(_signingKey, department, ["requests:write", "requests:read"], TimeSpan.FromMinutes(10));
 
     /// <summary>
     /// The department posts a request (202 + Location); the provider receives it under the request id and accepts;
@@ -277,14 +277,14 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
         Assert.NotEqual(HubSignature.Result.Valid, // and with no other department's secret
             HubSignature.Verify(call.Header("Hub-Signature"), NewSecret(), call.Body, DateTimeOffset.UtcNow));
         Assert.Equal(deliveryId, call.Header("Hub-Delivery-Id"));
-        Assert.Equal(WebhookPayload.Completed, call.Header("Hub-Event"));
+        Assert.Equal("request.completed", call.Header("Hub-Event"));
         using var body = JsonDocument.Parse(call.Body);
         var root = body.RootElement;
         Assert.Equal(deliveryId, root.GetProperty("id").GetString());
-        Assert.Equal(WebhookPayload.Completed, root.GetProperty("type").GetString());
-        Assert.Equal(requestId, root.GetProperty("requestId").GetString());
+        Assert.Equal("request.completed", root.GetProperty("type").GetString());
+        Assert.Equal(requestId, root.GetProperty("subject").GetString());
         Assert.Equal(department, root.GetProperty("department").GetString());
-        Assert.Equal("completed", root.GetProperty("status").GetString());
+        Assert.Equal("completed", root.GetProperty("data").GetProperty("status").GetString());
     }
 }
 

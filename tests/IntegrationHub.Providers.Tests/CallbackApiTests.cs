@@ -35,12 +35,11 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
         {
             web.UseSetting("Hub:PublicBaseUrl", "http://localhost/");
             web.UseSetting("Hub:Auth:DevSigningKey", _signingKey);
-            web.UseSetting("Hub:Providers:sim:BaseUrl", _simulator.BaseUrl.ToString());
-            web.UseSetting("Hub:Providers:sim:CallbackSecret", _secret);
-            web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint(_observer, s => s
-                    .AddSingleton(_events)
-                    .AddRebusHandler<RecordingHandler<RequestProgressed>>()
-                    .AddRebusHandler<RecordingHandler<RequestCompleted>>(),
+            web.UseSetting("Hub:Providers:Systems:sim:BaseUrl", _simulator.BaseUrl.ToString());
+            web.UseSetting("Hub:Providers:Systems:sim:CallbackSecret", _secret);
+            web.ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint(_observer, e => e
+                    .Recording<RequestProgressed>(_events)
+                    .Recording<RequestCompleted>(_events),
                 typeof(RequestProgressed), typeof(RequestCompleted))));
         });
     }

@@ -23,7 +23,7 @@ public abstract class ProviderExchangeContract<TInfrastructure>(TInfrastructure 
     const string Tenant = "dept-health";
     readonly MessageRecorder _events = new();
     readonly string _observer = Names.UniqueEndpoint("Observer");
-    readonly ProvidersEndpoint _providers = new(Names.UniqueEndpoint("Providers"));
+    readonly ProvidersEndpoint _providers = new();
     readonly AsyncProviderSimulator _simulator = AsyncProviderSimulator.Start();
     readonly string _secret = Guid.NewGuid().ToString("N");
     HubTestHost _host = null!;
@@ -38,21 +38,20 @@ public abstract class ProviderExchangeContract<TInfrastructure>(TInfrastructure 
         settings["Hub:Retries:Delays:1"] = "00:00:00.200";
         foreach (var (name, answerTimeout) in new[] { ("sim", "00:00:30"), ("quick", "00:00:02") })
         {
-            settings[$"Hub:Providers:{name}:BaseUrl"] = _simulator.BaseUrl.ToString();
-            settings[$"Hub:Providers:{name}:AnswerTimeout"] = answerTimeout;
-            settings[$"Hub:Providers:{name}:CallTimeout"] = "00:00:02";
-            settings[$"Hub:Providers:{name}:CallbackSecret"] = _secret;
-            settings[$"Hub:Providers:{name}:Resilience:MaxAttempts"] = "2";
-            settings[$"Hub:Providers:{name}:Resilience:RetryDelay"] = "00:00:00.010";
-            settings[$"Hub:Providers:{name}:Resilience:BreakerMinimumThroughput"] = "1000";
+            settings[$"Hub:Providers:Systems:{name}:BaseUrl"] = _simulator.BaseUrl.ToString();
+            settings[$"Hub:Providers:Systems:{name}:AnswerTimeout"] = answerTimeout;
+            settings[$"Hub:Providers:Systems:{name}:CallTimeout"] = "00:00:02";
+            settings[$"Hub:Providers:Systems:{name}:CallbackSecret"] = _secret;
+            settings[$"Hub:Providers:Systems:{name}:Resilience:MaxAttempts"] = "2";
+            settings[$"Hub:Providers:Systems:{name}:Resilience:RetryDelay"] = "00:00:00.010";
+            settings[$"Hub:Providers:Systems:{name}:Resilience:BreakerMinimumThroughput"] = "1000";
         }
 
-        var observer = new TestEndpoint(_observer, services => services
-                .AddSingleton(_events)
-                .AddRebusHandler<RecordingHandler<RequestProgressed>>()
-                .AddRebusHandler<RecordingHandler<RequestCompleted>>()
-                .AddRebusHandler<RecordingHandler<RequestFailed>>()
-                .AddRebusHandler<RecordingHandler<RequestTimedOut>>(),
+        var observer = new TestEndpoint(_observer, e => e
+                .Recording<RequestProgressed>(_events)
+                .Recording<RequestCompleted>(_events)
+                .Recording<RequestFailed>(_events)
+                .Recording<RequestTimedOut>(_events),
             typeof(RequestProgressed), typeof(RequestCompleted), typeof(RequestFailed), typeof(RequestTimedOut));
         _host = await HubTestHost.Start(settings, _providers, observer);
     }
@@ -64,7 +63,7 @@ public abstract class ProviderExchangeContract<TInfrastructure>(TInfrastructure 
         await infrastructure.CleanUp(_providers.QueueName, HubEndpoint.QueueNameOf(_observer));
     }
 
-    IProviderExchangeStore Store => _providers.Store(_host.Services.GetRequiredService<IOptions<HubOptions>>().Value);
+    IProviderExchangeStore Store => _host.Services.GetRequiredService<IProviderExchangeStore>();
 
     async Task<string> Forward(string provider = "sim", string payload = """{"citizen":"anonymous"}""")
     {
@@ -256,5 +255,5 @@ public abstract class ProviderExchangeContract<TInfrastructure>(TInfrastructure 
 public sealed class ProviderExchange_InMemory(InMemoryInfrastructure infrastructure)
     : ProviderExchangeContract<InMemoryInfrastructure>(infrastructure);
 
-public sealed class ProviderExchange_RabbitMqPostgreSql(DurableInfrastructure infrastructure)
-    : ProviderExchangeContract<DurableInfrastructure>(infrastructure);
+public sealed class ProviderExchange_RabbitMqPostgreSql(IsolatedDurableInfrastructure infrastructure)
+    : ProviderExchangeContract<IsolatedDurableInfrastructure>(infrastructure);

@@ -1,4 +1,5 @@
 using IntegrationHub.Providers.Registry;
+using IntegrationHub.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace IntegrationHub.Providers.Tests;
@@ -13,27 +14,27 @@ public sealed class ProviderRegistryTests
     [Fact]
     public void Every_configuration_mistake_is_reported_at_once_by_name()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => From(
-            ("Hub:Providers:births:CallbackSecret", "s"),
-            ("Hub:Providers:taxes:BaseUrl", "https://taxes.example/api"),
-            ("Hub:Providers:taxes:CallbackSecret", "s"),
-            ("Hub:Providers:taxes:Auth:Type", "Kerberos")));
+        var error = Assert.Throws<HubSettingsException>(() => From(
+            ("Hub:Providers:Systems:births:CallbackSecret", "s"),
+            ("Hub:Providers:Systems:taxes:BaseUrl", "https://taxes.example/api"),
+            ("Hub:Providers:Systems:taxes:CallbackSecret", "s"),
+            ("Hub:Providers:Systems:taxes:Auth:Type", "Kerberos")));
 
-        Assert.Contains("Hub:Providers:births:BaseUrl is missing", error.Message);
-        Assert.Contains("Hub:Providers:taxes:Auth:Type 'Kerberos' is unknown", error.Message);
+        Assert.Contains("Hub:Providers:Systems:births:BaseUrl is missing", error.Message);
+        Assert.Contains("Hub:Providers:Systems:taxes:Auth:Type 'Kerberos' is unknown", error.Message);
         Assert.Contains("Hub:PublicBaseUrl is required", error.Message);
     }
 
     [Fact]
     public void Missing_api_key_and_callback_secret_are_reported()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => From(
+        var error = Assert.Throws<HubSettingsException>(() => From(
             ("Hub:PublicBaseUrl", "https://hub.example"),
-            ("Hub:Providers:taxes:BaseUrl", "https://taxes.example/"),
-            ("Hub:Providers:taxes:Auth:Type", "ApiKey")));
+            ("Hub:Providers:Systems:taxes:BaseUrl", "https://taxes.example/"),
+            ("Hub:Providers:Systems:taxes:Auth:Type", "ApiKey")));
 
-        Assert.Contains("Hub:Providers:taxes:Auth:ApiKey", error.Message);
-        Assert.Contains("Hub:Providers:taxes:CallbackSecret is required", error.Message);
+        Assert.Contains("Hub:Providers:Systems:taxes:Auth:ApiKey", error.Message);
+        Assert.Contains("Hub:Providers:Systems:taxes:CallbackSecret is required", error.Message);
     }
 
     [Fact]
@@ -41,13 +42,13 @@ public sealed class ProviderRegistryTests
     {
         var registry = From(
             ("Hub:PublicBaseUrl", "https://hub.example/base"),
-            ("Hub:Providers:Taxes:BaseUrl", "https://taxes.example/api"),
-            ("Hub:Providers:Taxes:CallbackSecret", "s"));
+            ("Hub:Providers:Systems:Taxes:BaseUrl", "https://taxes.example/api"),
+            ("Hub:Providers:Systems:Taxes:CallbackSecret", "s"));
 
         Assert.True(registry.TryGet("taxes", out var taxes));
         Assert.Equal(TimeSpan.FromMinutes(5), taxes.AnswerTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), taxes.Connection.CallTimeout);
-        Assert.Equal(new Uri("https://taxes.example/api/"), taxes.Connection.BaseUrl);
+        Assert.Equal(new Uri("https://taxes.example/api"), taxes.Connection.BaseUrl);
         Assert.Equal(new Uri("https://hub.example/base/api/v1/providers/Taxes/responses"), registry.CallbackUrlFor(taxes));
     }
 }

@@ -1,4 +1,5 @@
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Configuration;
 using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Providers.Exchanges;
 using IntegrationHub.Testing;
@@ -109,11 +110,11 @@ public abstract class ProviderRetentionContract<TInfrastructure>(TInfrastructure
         var settings = infrastructure.Settings();
         settings["Hub:Retention:Interval"] = "00:00:00.100";
         settings["Hub:Retention:BatchSize"] = "2";
-        var providers = new ProvidersEndpoint(Names.UniqueEndpoint("Providers"));
+        var providers = new ProvidersEndpoint();
         await using var host = await HubTestHost.Start(settings, providers);
         try
         {
-            var store = providers.Store(Hub(host));
+            var store = host.Services.GetRequiredService<IProviderExchangeStore>();
             var now = DateTimeOffset.UtcNow;
             var goneExchanges = new[] { await Finished(31, now, store, host, providers.Name), await Finished(45, now, store, host, providers.Name), await Finished(60, now, store, host, providers.Name) };
             var keptExchange = await Finished(29, now, store, host, providers.Name);
@@ -137,14 +138,14 @@ public abstract class ProviderRetentionContract<TInfrastructure>(TInfrastructure
     public async Task Retention_shorter_than_a_day_stops_the_endpoint_at_start_with_every_problem_listed()
     {
         var settings = infrastructure.Settings();
-        settings["Hub:Retention:FinishedExchanges"] = "02:00:00";
+        settings["Hub:Providers:Retention:FinishedExchanges"] = "02:00:00";
         settings["Hub:Retention:Interval"] = "-00:00:01";
-        var providers = new ProvidersEndpoint(Names.UniqueEndpoint("Providers"));
+        var providers = new ProvidersEndpoint();
 
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => HubTestHost.Start(settings, providers));
+        var failure = await Assert.ThrowsAsync<HubSettingsException>(() => HubTestHost.Start(settings, providers));
 
-        Assert.Contains("Hub:Retention:FinishedExchanges must be at least 1.00:00:00", failure.Message);
-        Assert.Contains("Hub:Retention:Interval must be positive", failure.Message);
+        Assert.Contains("Hub:Providers:Retention:FinishedExchanges must be at least 1.00:00:00", failure.Message);
+        Assert.Contains("Hub:Retention:Interval) must be positive", failure.Message);
         await infrastructure.CleanUp(providers.QueueName);
     }
 
@@ -190,7 +191,7 @@ public abstract class ProviderRetentionContract<TInfrastructure>(TInfrastructure
     {
         public override string Name => name;
         public override MigrationSet Migrations => ProvidersEndpoint.MigrationSet;
-        public override void ConfigureServices(IServiceCollection services, IConfiguration configuration) { }
+        public override void Configure(HubEndpointBuilder endpoint) { }
     }
 }
 
@@ -202,10 +203,10 @@ public sealed class ProviderRetention_InMemory(InMemoryInfrastructure infrastruc
     protected override Task Clear() => Task.CompletedTask;
 }
 
-public sealed class ProviderRetention_PostgreSql(DurableInfrastructure infrastructure)
-    : ProviderRetentionContract<DurableInfrastructure>(infrastructure)
+public sealed class ProviderRetention_PostgreSql(IsolatedDurableInfrastructure infrastructure)
+    : ProviderRetentionContract<IsolatedDurableInfrastructure>(infrastructure)
 {
-    protected override IProviderExchangeStore CreateStore(HubOptions hub) => new PostgreSqlProviderExchangeStore(hub.PostgresConnectionString);
+    protected override IProviderExchangeStore CreateStore(HubOptions hub) => new PostgreSqlProviderExchangeStore(hub.PostgresConnectionString, new HandlerDatabase());
 
     protected override Task Clear() => PostgresServer.Execute(
         "DELETE FROM providers.finished_exchanges; DELETE FROM providers.unmatched_callbacks;", Infrastructure.PostgresConnectionString);

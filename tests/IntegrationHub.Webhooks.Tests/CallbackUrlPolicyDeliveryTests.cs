@@ -27,12 +27,12 @@ public sealed class CallbackUrlPolicyDeliveryTests : IAsyncLifetime
         var settings = new InMemoryInfrastructure().Settings();
         settings["Hub:Webhooks:AllowInsecureCallbacks"] = "false";
         settings["Hub:Webhooks:RetrySchedule:0"] = "00:00:00.1";
-        settings["Hub:Departments:plain:CallbackUrl"] = _receiver.Url + "/hooks";
-        settings["Hub:Departments:plain:WebhookSecret"] = secret;
-        settings["Hub:Departments:internal:CallbackUrl"] = $"https://127.0.0.1:{_receiver.Port}/hooks";
-        settings["Hub:Departments:internal:WebhookSecret"] = secret;
+        settings["Hub:Webhooks:Departments:plain:CallbackUrl"] = _receiver.Url + "/hooks";
+        settings["Hub:Webhooks:Departments:plain:Secret"] = secret;
+        settings["Hub:Webhooks:Departments:internal:CallbackUrl"] = $"https://127.0.0.1:{_receiver.Port}/hooks";
+        settings["Hub:Webhooks:Departments:internal:Secret"] = secret;
         _host = await HubTestHost.Start(settings, _webhooks, new TestEndpoint(_sender, _ => { }));
-        _deliveries = _webhooks.Deliveries(_host.Services.GetRequiredService<IOptions<HubOptions>>().Value);
+        _deliveries = _host.Services.GetRequiredService<IWebhookDeliveryReader>();
     }
 
     public async Task DisposeAsync()
@@ -47,7 +47,7 @@ public sealed class CallbackUrlPolicyDeliveryTests : IAsyncLifetime
     public async Task Callback_on_loopback_outside_dev_mode_is_refused_and_dead_without_retries(string department, string reason)
     {
         var requestId = Guid.NewGuid().ToString();
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.Completed);
 
         await _host.Bus(_sender).Publish(new RequestCompleted(requestId, department, "{}", DateTimeOffset.UtcNow));
         await Eventually.Until(async () => (await _deliveries.Get(id))?.Status == WebhookStatus.Dead, TimeSpan.FromSeconds(30), $"webhook {id} is dead");

@@ -46,11 +46,11 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
             .UseSetting("Hub:Auth:DevSigningKey", _signingKey)
             .UseSetting("Hub:Webhooks:AllowInsecureCallbacks", "true")
             .UseSetting("Hub:Webhooks:RetrySchedule:0", "00:00:00.010")
-            .UseSetting($"Hub:Departments:{Health}:CallbackUrl", _receiver.Url + "/hooks/health")
-            .UseSetting($"Hub:Departments:{Health}:WebhookSecret", _webhookSecret)
-            .UseSetting($"Hub:Departments:{Tax}:CallbackUrl", _receiver.Url + "/hooks/tax")
-            .UseSetting($"Hub:Departments:{Tax}:WebhookSecret", _webhookSecret)
-            .UseSetting($"Hub:Departments:{Archive}:WebhookSecret", _webhookSecret));
+            .UseSetting($"Hub:Webhooks:Departments:{Health}:CallbackUrl", _receiver.Url + "/hooks/health")
+            .UseSetting($"Hub:Webhooks:Departments:{Health}:Secret", _webhookSecret)
+            .UseSetting($"Hub:Webhooks:Departments:{Tax}:CallbackUrl", _receiver.Url + "/hooks/tax")
+            .UseSetting($"Hub:Webhooks:Departments:{Tax}:Secret", _webhookSecret)
+            .UseSetting($"Hub:Webhooks:Departments:{Archive}:Secret", _webhookSecret));
         _http = _factory.CreateClient();
         return Task.CompletedTask;
     }
@@ -103,9 +103,9 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
         Assert.Equal([deadHealth.Id, newerDeadTax.Id, deadTax.Id], Ids(allDead));
         Assert.Equal([newerDeadTax.Id, deliveredTax.Id, deadTax.Id], Ids(allOfTax));
         var first = deadOfTax.GetProperty("deliveries")[0];
-        Assert.Equal(("dead", Tax, "request.completed", newerDeadTax.RequestId),
+        Assert.Equal(("dead", Tax, "request.completed", newerDeadTax.Subject),
             (first.GetProperty("status").GetString(), first.GetProperty("department").GetString(),
-             first.GetProperty("eventType").GetString(), first.GetProperty("requestId").GetString()));
+             first.GetProperty("eventType").GetString(), first.GetProperty("subject").GetString()));
         Assert.False(first.TryGetProperty("payload", out _));
         Assert.Equal(JsonValueKind.Null, deadOfTax.GetProperty("next").ValueKind);
     }
@@ -155,7 +155,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
         var requestId = Guid.NewGuid().ToString();
         const string personalResult = """{"citizen":"Jane Example","claim":"approved"}""";
         await Publish(new RequestCompleted(requestId, Tax, personalResult, startedAt));
-        var id = await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Dead);
+        var id = await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Dead);
 
         var response = await Get(OpsToken(), $"/api/v1/webhooks/deliveries/{id}");
 
@@ -191,7 +191,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
     {
         var requestId = Guid.NewGuid().ToString();
         await Publish(new RequestFailed(requestId, Tax, "provider refused", DateTimeOffset.UtcNow));
-        var id = await WaitForStatus(requestId, WebhookPayload.Failed, WebhookStatus.Dead);
+        var id = await WaitForStatus(requestId, WebhookTypes.Failed, WebhookStatus.Dead);
         _taxAnswers = 200;
 
         var response = await Post(OpsToken(), $"/api/v1/webhooks/deliveries/{id}/replay");
@@ -200,7 +200,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
         Assert.Equal($"/api/v1/webhooks/deliveries/{id}", response.Headers.Location?.OriginalString);
         var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(id, accepted.GetProperty("deliveryId").GetString());
-        await WaitForStatus(requestId, WebhookPayload.Failed, WebhookStatus.Delivered);
+        await WaitForStatus(requestId, WebhookTypes.Failed, WebhookStatus.Delivered);
         var details = JsonDocument.Parse(await (await Get(OpsToken(), $"/api/v1/webhooks/deliveries/{id}")).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(2, details.GetProperty("delivery").GetProperty("round").GetInt32());
         Assert.Equal([(1, 503), (1, 503), (2, 200)], details.GetProperty("attempts").EnumerateArray()
@@ -214,7 +214,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
         var pending = await Seed(Health, WebhookStatus.Pending, DateTimeOffset.UtcNow);
         var requestId = Guid.NewGuid().ToString();
         await Publish(new RequestCompleted(requestId, Health, "{}", DateTimeOffset.UtcNow));
-        var delivered = await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Delivered);
+        var delivered = await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Delivered);
 
         await (await Post(OpsToken(), $"/api/v1/webhooks/deliveries/{pending.Id}/replay")).AssertProblem(HttpStatusCode.Conflict, "still being delivered");
         await (await Post(OpsToken(), $"/api/v1/webhooks/deliveries/{delivered}/replay")).AssertProblem(HttpStatusCode.Conflict, "delivered already");
@@ -229,7 +229,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
     {
         var requestId = Guid.NewGuid().ToString();
         await Publish(new RequestTimedOut(requestId, Health, DateTimeOffset.UtcNow));
-        var id = await WaitForStatus(requestId, WebhookPayload.TimedOut, WebhookStatus.Delivered);
+        var id = await WaitForStatus(requestId, WebhookTypes.TimedOut, WebhookStatus.Delivered);
 
         var response = await Post(OpsToken(), $"/api/v1/webhooks/deliveries/{id}/replay?force=true");
 
@@ -243,7 +243,7 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
     {
         var requestId = Guid.NewGuid().ToString();
         await Publish(new RequestFailed(requestId, Archive, "provider refused", DateTimeOffset.UtcNow));
-        var id = await WaitForStatus(requestId, WebhookPayload.Failed, WebhookStatus.NoCallbackRegistered);
+        var id = await WaitForStatus(requestId, WebhookTypes.Failed, WebhookStatus.NoCallbackRegistered);
 
         await (await Post(OpsToken(), $"/api/v1/webhooks/deliveries/{id}/replay")).AssertProblem(HttpStatusCode.Conflict, "no callback URL");
     }
@@ -279,12 +279,12 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
     async Task<WebhookDelivery> Seed(string department, string status, DateTimeOffset createdAt)
     {
         var requestId = Guid.NewGuid().ToString();
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
-        var delivery = new WebhookDelivery(id, department, requestId, WebhookPayload.Completed, new Uri(_receiver.Url + "/hooks/" + department),
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.Completed);
+        var delivery = new WebhookDelivery(id, department, requestId, WebhookTypes.Completed, new Uri(_receiver.Url + "/hooks/" + department),
             status, Attempts: status == WebhookStatus.Pending ? 0 : 1, Round: 1, RoundAttempts: 0, createdAt, LastAttemptAt: null,
             LastStatusCode: null, LastError: null, NextAttemptAt: status == WebhookStatus.Pending ? createdAt.AddHours(1) : null,
             DeliveredAt: status == WebhookStatus.Delivered ? createdAt : null,
-            Payload: WebhookPayload.Create(id, WebhookPayload.Completed, requestId, department, "{}", null, createdAt));
+            Payload: WebhookPayload.Create(id, WebhookTypes.Completed, department, requestId, createdAt, new System.Text.Json.Nodes.JsonObject()));
         Assert.True(await ((IWebhookDeliveryStore)Deliveries).TryAdd(delivery));
         return delivery;
     }

@@ -25,8 +25,8 @@ public sealed class HubctlWebhooksTests(IsolatedDurableInfrastructure infrastruc
         var settings = infrastructure.Settings();
         settings["Hub:Webhooks:AllowInsecureCallbacks"] = "true";
         settings["Hub:Webhooks:RetrySchedule:0"] = "00:00:00.1";
-        settings["Hub:Departments:health:CallbackUrl"] = _receiver.Url + "/hooks";
-        settings["Hub:Departments:health:WebhookSecret"] = Guid.NewGuid().ToString("N");
+        settings["Hub:Webhooks:Departments:health:CallbackUrl"] = _receiver.Url + "/hooks";
+        settings["Hub:Webhooks:Departments:health:Secret"] = Guid.NewGuid().ToString("N");
         _host = await HubTestHost.Start(settings, _webhooks, new TestEndpoint(_sender, _ => { }));
         _deliveries = new PostgreSqlWebhookDeliveryReader(infrastructure.PostgresConnectionString);
     }
@@ -42,7 +42,7 @@ public sealed class HubctlWebhooksTests(IsolatedDurableInfrastructure infrastruc
     {
         _receiver.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(500));
         var requestId = Guid.NewGuid().ToString();
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.Completed);
         await _host.Bus(_sender).Publish(new RequestCompleted(requestId, "health", "{}", DateTimeOffset.UtcNow));
         await WaitForStatus(id, WebhookStatus.Dead);
 

@@ -45,15 +45,15 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         settings["Hub:Webhooks:AllowInsecureCallbacks"] = "true";
         for (var i = 0; i < Schedule.Length; i++)
             settings[$"Hub:Webhooks:RetrySchedule:{i}"] = Schedule[i].ToString();
-        settings[$"Hub:Departments:{Department}:CallbackUrl"] = _receiver.Url + "/hooks/health";
-        settings[$"Hub:Departments:{Department}:WebhookSecret"] = _secret;
-        settings[$"Hub:Departments:{DepartmentWithoutUrl}:WebhookSecret"] = _secret;
+        settings[$"Hub:Webhooks:Departments:{Department}:CallbackUrl"] = _receiver.Url + "/hooks/health";
+        settings[$"Hub:Webhooks:Departments:{Department}:Secret"] = _secret;
+        settings[$"Hub:Webhooks:Departments:{DepartmentWithoutUrl}:Secret"] = _secret;
         // One message at a time, in queue order: a test can tell when everything a message led to has happened.
         settings["Hub:Endpoints:Webhooks:Workers"] = "1";
         settings["Hub:Endpoints:Webhooks:MaxParallelism"] = "1";
 
         _host = await HubTestHost.Start(settings, _webhooks, new TestEndpoint(_sender, _ => { }));
-        Deliveries = _webhooks.Deliveries(_host.Services.GetRequiredService<IOptions<HubOptions>>().Value);
+        Deliveries = _host.Services.GetRequiredService<IWebhookDeliveryReader>();
     }
 
     public async Task DisposeAsync()
@@ -71,7 +71,7 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         var endedAt = new DateTimeOffset(2025, 11, 24, 6, 50, 12, 345, TimeSpan.Zero);
 
         await Publish(new RequestCompleted(requestId, Department, """{"claim":"approved","amount":120.5}""", endedAt));
-        var delivery = await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Delivered);
+        var delivery = await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Delivered);
 
         var received = Assert.Single(_receiver.LogEntries).RequestMessage;
         var body = Encoding.UTF8.GetBytes(received.Body!);
@@ -86,13 +86,16 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         var root = json.RootElement;
         Assert.Equal(delivery.Id, root.GetProperty("id").GetString());
         Assert.Equal("request.completed", root.GetProperty("type").GetString());
-        Assert.Equal(requestId, root.GetProperty("requestId").GetString());
+        Assert.Equal(["id", "type", "department", "subject", "occurredAt", "data"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(requestId, root.GetProperty("subject").GetString());
         Assert.Equal(Department, root.GetProperty("department").GetString());
-        Assert.Equal("completed", root.GetProperty("status").GetString());
-        Assert.Equal("approved", root.GetProperty("result").GetProperty("claim").GetString());
-        Assert.Equal(120.5m, root.GetProperty("result").GetProperty("amount").GetDecimal());
-        Assert.False(root.TryGetProperty("error", out _));
         Assert.Equal("2025-11-24T06:50:12.345Z", root.GetProperty("occurredAt").GetString());
+        var data = root.GetProperty("data");
+        Assert.Equal(requestId, data.GetProperty("requestId").GetString());
+        Assert.Equal("completed", data.GetProperty("status").GetString());
+        Assert.Equal("approved", data.GetProperty("result").GetProperty("claim").GetString());
+        Assert.Equal(120.5m, data.GetProperty("result").GetProperty("amount").GetDecimal());
+        Assert.False(data.TryGetProperty("error", out _));
         Assert.Equal(1, delivery.Attempts);
         Assert.Equal(200, delivery.LastStatusCode);
     }
@@ -106,18 +109,18 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
 
         await Publish(new RequestFailed(failed, Department, "provider refused: unknown patient", DateTimeOffset.UtcNow));
         await Publish(new RequestTimedOut(timedOut, Department, DateTimeOffset.UtcNow));
-        await WaitForStatus(failed, WebhookPayload.Failed, WebhookStatus.Delivered);
-        await WaitForStatus(timedOut, WebhookPayload.TimedOut, WebhookStatus.Delivered);
+        await WaitForStatus(failed, WebhookTypes.Failed, WebhookStatus.Delivered);
+        await WaitForStatus(timedOut, WebhookTypes.TimedOut, WebhookStatus.Delivered);
 
         var bodies = _receiver.LogEntries.Select(e => JsonDocument.Parse(e.RequestMessage.Body!).RootElement).ToList();
-        var failedBody = Assert.Single(bodies, b => b.GetProperty("requestId").GetString() == failed);
+        var failedBody = Assert.Single(bodies, b => b.GetProperty("subject").GetString() == failed);
         Assert.Equal("request.failed", failedBody.GetProperty("type").GetString());
-        Assert.Equal("failed", failedBody.GetProperty("status").GetString());
-        Assert.Equal("provider refused: unknown patient", failedBody.GetProperty("error").GetString());
-        Assert.False(failedBody.TryGetProperty("result", out _));
-        var timedOutBody = Assert.Single(bodies, b => b.GetProperty("requestId").GetString() == timedOut);
+        Assert.Equal("failed", failedBody.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal("provider refused: unknown patient", failedBody.GetProperty("data").GetProperty("error").GetString());
+        Assert.False(failedBody.GetProperty("data").TryGetProperty("result", out _));
+        var timedOutBody = Assert.Single(bodies, b => b.GetProperty("subject").GetString() == timedOut);
         Assert.Equal("request.timed-out", timedOutBody.GetProperty("type").GetString());
-        Assert.Equal("timed-out", timedOutBody.GetProperty("status").GetString());
+        Assert.Equal("timed-out", timedOutBody.GetProperty("data").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -130,7 +133,7 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         var requestId = Guid.NewGuid().ToString();
 
         await Publish(new RequestCompleted(requestId, Department, "{}", DateTimeOffset.UtcNow));
-        var delivery = await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Delivered);
+        var delivery = await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Delivered);
 
         Assert.Equal(3, delivery.Attempts);
         Assert.Equal([503, 503, 200], _receiver.LogEntries.Select(e => e.ResponseMessage.StatusCode).Select(Convert.ToInt32));
@@ -145,7 +148,7 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         var requestId = Guid.NewGuid().ToString();
 
         await Publish(new RequestCompleted(requestId, Department, "{}", DateTimeOffset.UtcNow));
-        var dead = await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Dead);
+        var dead = await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Dead);
 
         Assert.Equal(Schedule.Length + 1, dead.Attempts);
         Assert.Equal(503, dead.LastStatusCode);
@@ -156,7 +159,7 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         _receiver.Reset();
         ReceiverAnswers(200);
         await _host.Bus(_sender).Send(new ReplayWebhookDelivery(dead.Id));
-        var replayed = await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Delivered);
+        var replayed = await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Delivered);
 
         Assert.Equal(Schedule.Length + 2, replayed.Attempts);
         Assert.Equal(2, replayed.Round);
@@ -170,7 +173,7 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         var requestId = Guid.NewGuid().ToString();
 
         await Publish(new RequestFailed(requestId, DepartmentWithoutUrl, "provider refused", DateTimeOffset.UtcNow));
-        var delivery = await WaitForStatus(requestId, WebhookPayload.Failed, WebhookStatus.NoCallbackRegistered);
+        var delivery = await WaitForStatus(requestId, WebhookTypes.Failed, WebhookStatus.NoCallbackRegistered);
 
         Assert.Equal(DepartmentWithoutUrl, delivery.Department);
         Assert.Equal(0, delivery.Attempts);
@@ -188,22 +191,22 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
 
         await Publish(completed);
         await Publish(completed);
-        await WaitForStatus(requestId, WebhookPayload.Completed, WebhookStatus.Delivered);
+        await WaitForStatus(requestId, WebhookTypes.Completed, WebhookStatus.Delivered);
         await Publish(completed); // once more, after it was delivered (a redelivery, a replayed event)
         await Publish(completed with { RequestId = later });
         // The endpoint handles one message at a time, in queue order (see InitializeAsync): the last copy, then the
         // later event, then the attempts they asked for in that order. So once the later webhook is delivered, any
         // attempt a second delivery of the first request would have made has been made too.
-        await WaitForStatus(later, WebhookPayload.Completed, WebhookStatus.Delivered);
-        var laterId = WebhookPayload.DeliveryIdFor(later, WebhookPayload.Completed);
+        await WaitForStatus(later, WebhookTypes.Completed, WebhookStatus.Delivered);
+        var laterId = WebhookPayload.DeliveryIdFor(later, WebhookTypes.Completed);
         await Eventually.Until(() => _receiver.LogEntries.Any(e => Header(e.RequestMessage, "Hub-Delivery-Id") == laterId), Patience,
             "the receiver logged the later webhook");
 
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.Completed);
         Assert.Equal(2, _receiver.LogEntries.Count());
         Assert.Equal(1, _receiver.LogEntries.Count(e => Header(e.RequestMessage, "Hub-Delivery-Id") == id));
         Assert.Equal(1, _receiver.LogEntries.Count(e => e.RequestMessage.Body!.Contains(requestId, StringComparison.Ordinal)));
-        var ofTheRequest = Assert.Single(await Deliveries.List(department: Department, limit: 1000), d => d.RequestId == requestId);
+        var ofTheRequest = Assert.Single(await Deliveries.List(department: Department, limit: 1000), d => d.Subject == requestId);
         Assert.Equal((id, WebhookStatus.Delivered, 1, 1), (ofTheRequest.Id, ofTheRequest.Status, ofTheRequest.Attempts, ofTheRequest.Round));
         Assert.Single(await Deliveries.Attempts(id));
     }

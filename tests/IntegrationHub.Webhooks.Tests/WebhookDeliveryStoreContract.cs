@@ -1,4 +1,5 @@
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Configuration;
 using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Testing;
 using IntegrationHub.Webhooks.Delivery;
@@ -31,9 +32,6 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
 
     /// <summary>The store, reader and pruner under test, on the database of <paramref name="hub"/>.</summary>
     protected abstract (IWebhookDeliveryStore Store, IWebhookDeliveryReader Reader, IWebhookDeliveryPruner Pruner) CreateStores(HubOptions hub);
-
-    /// <summary>The store the running Webhooks endpoint uses (to write rows its background pruning should find).</summary>
-    protected abstract IWebhookDeliveryStore StoreOf(WebhooksEndpoint endpoint, HubOptions hub);
 
     /// <summary>Forgets every delivery (the database outlives a test).</summary>
     protected abstract Task Clear();
@@ -181,7 +179,7 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
         await using var host = await HubTestHost.Start(settings, webhooks);
         try
         {
-            var store = StoreOf(webhooks, Hub(host));
+            var store = host.Services.GetRequiredService<IWebhookDeliveryStore>();
             var now = DateTimeOffset.UtcNow;
             var gone = new[]
             {
@@ -197,7 +195,7 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
                 await Add(WebhookStatus.NoCallbackRegistered, endedDaysAgo: 31, attempts: 0, now, store, host, WebhooksEndpoint.EndpointName),
                 await Add(WebhookStatus.Pending, endedDaysAgo: 400, attempts: 1, now, store, host, WebhooksEndpoint.EndpointName),
             };
-            var reader = webhooks.Deliveries(Hub(host));
+            var reader = host.Services.GetRequiredService<IWebhookDeliveryReader>();
 
             await Eventually.Until(async () => (await Task.WhenAll(gone.Select(d => reader.Get(d.Id)))).All(d => d is null),
                 TimeSpan.FromSeconds(30), "the deliveries past their retention are pruned");
@@ -216,13 +214,13 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
     public async Task Retention_shorter_than_an_hour_or_a_zero_batch_stops_the_endpoint_at_start_with_every_problem_listed()
     {
         var settings = infrastructure.Settings();
-        settings["Hub:Retention:DeliveredWebhooks"] = "00:10:00";
+        settings["Hub:Webhooks:Retention:Delivered"] = "00:10:00";
         settings["Hub:Retention:BatchSize"] = "0";
 
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => HubTestHost.Start(settings, new WebhooksEndpoint()));
+        var failure = await Assert.ThrowsAsync<HubSettingsException>(() => HubTestHost.Start(settings, new WebhooksEndpoint()));
 
-        Assert.Contains("Hub:Retention:DeliveredWebhooks must be at least 01:00:00", failure.Message);
-        Assert.Contains("Hub:Retention:BatchSize must be between 1 and 100000", failure.Message);
+        Assert.Contains("Hub:Webhooks:Retention:Delivered must be at least 01:00:00", failure.Message);
+        Assert.Contains("Hub:Retention:BatchSize) must be between 1 and 100000", failure.Message);
         await infrastructure.CleanUp("hub.webhooks");
     }
 
@@ -240,8 +238,8 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
         var ended = now.AddDays(-endedDaysAgo);
         var created = attempts == 0 ? ended : ended.AddHours(-1);
         var requestId = Guid.NewGuid().ToString();
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
-        var delivery = new WebhookDelivery(id, "health", requestId, WebhookPayload.Completed,
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.Completed);
+        var delivery = new WebhookDelivery(id, "health", requestId, WebhookTypes.Completed,
             status == WebhookStatus.NoCallbackRegistered ? null : new Uri("https://health.example/hooks"), status,
             Attempts: attempts, Round: 1, RoundAttempts: attempts, CreatedAt: created,
             LastAttemptAt: attempts == 0 ? null : ended, LastStatusCode: attempts == 0 ? null : status == WebhookStatus.Delivered ? 200 : 503,
@@ -259,8 +257,8 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
     async Task<WebhookDelivery> AddCreated(string department, string status, DateTimeOffset createdAt)
     {
         var requestId = Guid.NewGuid().ToString();
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.Completed);
-        var delivery = new WebhookDelivery(id, department, requestId, WebhookPayload.Completed, new Uri("https://health.example/hooks"), status,
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.Completed);
+        var delivery = new WebhookDelivery(id, department, requestId, WebhookTypes.Completed, new Uri("https://health.example/hooks"), status,
             Attempts: 1, Round: 1, RoundAttempts: 1, CreatedAt: createdAt, LastAttemptAt: createdAt, LastStatusCode: 503, LastError: null,
             NextAttemptAt: null, DeliveredAt: status == WebhookStatus.Delivered ? createdAt : null, Payload: "{}");
         await using var transaction = _host.Services.GetRequiredService<HubBusRegistry>().Transactions(_storeEndpoint).Begin();
@@ -275,7 +273,7 @@ public abstract class WebhookDeliveryStoreContract<TInfrastructure>(TInfrastruct
     {
         public override string Name => name;
         public override MigrationSet Migrations => WebhooksEndpoint.MigrationSet;
-        public override void ConfigureServices(IServiceCollection services, IConfiguration configuration) { }
+        public override void Configure(HubEndpointBuilder endpoint) { }
     }
 }
 
@@ -288,8 +286,6 @@ public sealed class WebhookDeliveryStore_InMemory(InMemoryInfrastructure infrast
         return (store, store, store);
     }
 
-    protected override IWebhookDeliveryStore StoreOf(WebhooksEndpoint endpoint, HubOptions hub) => (IWebhookDeliveryStore)endpoint.Deliveries(hub);
-
     protected override Task Clear() => Task.CompletedTask;
 }
 
@@ -300,8 +296,6 @@ public sealed class WebhookDeliveryStore_PostgreSql(IsolatedDurableInfrastructur
     protected override (IWebhookDeliveryStore, IWebhookDeliveryReader, IWebhookDeliveryPruner) CreateStores(HubOptions hub) =>
         (new PostgreSqlWebhookDeliveryStore(new HandlerDatabase()), new PostgreSqlWebhookDeliveryReader(hub.PostgresConnectionString),
             new PostgreSqlWebhookDeliveryPruner(hub.PostgresConnectionString));
-
-    protected override IWebhookDeliveryStore StoreOf(WebhooksEndpoint endpoint, HubOptions hub) => new PostgreSqlWebhookDeliveryStore(new HandlerDatabase());
 
     protected override Task Clear() => PostgresServer.Execute(
         "DELETE FROM webhooks.delivery_attempts; DELETE FROM webhooks.deliveries;", Infrastructure.PostgresConnectionString);

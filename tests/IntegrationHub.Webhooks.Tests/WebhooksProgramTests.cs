@@ -23,8 +23,8 @@ public sealed class WebhooksProgramTests : IAsyncLifetime
         _factory = new WebApplicationFactory<IntegrationHub.Webhooks.Program>().WithWebHostBuilder(web => web
             .UseSetting("Hub:Auth:DevSigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)))
             .UseSetting("Hub:Webhooks:AllowInsecureCallbacks", "true")
-            .UseSetting("Hub:Departments:health:CallbackUrl", _receiver.Url + "/hooks")
-            .UseSetting("Hub:Departments:health:WebhookSecret", Guid.NewGuid().ToString("N")));
+            .UseSetting("Hub:Webhooks:Departments:health:CallbackUrl", _receiver.Url + "/hooks")
+            .UseSetting("Hub:Webhooks:Departments:health:Secret", Guid.NewGuid().ToString("N")));
         return Task.CompletedTask;
     }
 
@@ -39,7 +39,7 @@ public sealed class WebhooksProgramTests : IAsyncLifetime
     {
         _ = _factory.CreateClient(); // starts the host
         var requestId = Guid.NewGuid().ToString();
-        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookPayload.TimedOut);
+        var id = WebhookPayload.DeliveryIdFor(requestId, WebhookTypes.TimedOut);
         var deliveries = _factory.Services.GetRequiredService<IWebhookDeliveryReader>();
 
         await _factory.Services.GetRequiredService<HubBusRegistry>().Get("Webhooks").Publish(new RequestTimedOut(requestId, "health", DateTimeOffset.UtcNow));

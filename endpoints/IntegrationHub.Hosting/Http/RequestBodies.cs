@@ -24,5 +24,5 @@ public static class RequestBodies
     /// <summary>413, as every route answers a body over its limit.</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooLarge(int maxBytes, string what = "body") =>
         TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
-            detail: $"The {what} is larger than the {maxBytes} bytes this route accepts.");
+            detail: $"The {what} is too large: this route accepts at most {maxBytes} bytes.");
 }

@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Departments;
 using Npgsql;
 
 namespace IntegrationHub.Webhooks.Storage;
@@ -15,7 +16,7 @@ internal static class DeliveryRows
     {
         var p = command.Parameters;
         p.AddWithValue("id", d.Id);
-        p.AddWithValue("department", d.Department);
+        p.AddWithValue("department", DepartmentRegistry.Normalize(d.Department));
         p.AddWithValue("subject", d.Subject);
         p.AddWithValue("event_type", d.EventType);
         p.AddWithValue("url", (object?)d.Url?.ToString() ?? DBNull.Value);

@@ -10,7 +10,7 @@ internal sealed class InMemoryWebhookDeliveryStore : IWebhookDeliveryStore, IWeb
     public Task<bool> TryAdd(WebhookDelivery delivery)
     {
         lock (_lock)
-            return Task.FromResult(_deliveries.TryAdd(delivery.Id, delivery));
+            return Task.FromResult(_deliveries.TryAdd(delivery.Id, delivery with { Department = IntegrationHub.Hosting.Departments.DepartmentRegistry.Normalize(delivery.Department) }));
     }
 
     public Task<WebhookDelivery?> Find(string id)

@@ -100,7 +100,7 @@ internal static class WebhooksCommands
                 var refusal = delivery is null
                     ? $"no webhook delivery with id '{deliveryId}'"
                     : WebhookReplayRules.WhyNot(delivery, parseResult.GetValue(force)) is { } why
-                        ? $"delivery '{deliveryId}' cannot be replayed: {why.Replace("force the replay", "add --force", StringComparison.Ordinal)}"
+                        ? $"delivery '{deliveryId}' cannot be replayed: {why.Replace(" (force the replay to deliver it again)", "; add --force to deliver it again", StringComparison.Ordinal)}"
                         : null;
                 if (refusal is not null)
                 {
