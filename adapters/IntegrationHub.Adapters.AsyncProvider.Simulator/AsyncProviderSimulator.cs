@@ -90,6 +90,16 @@ public sealed class AsyncProviderSimulator : IDisposable
     /// <summary>Answers the held requests (and stops holding new ones).</summary>
     public void Release() => Interlocked.Exchange(ref _hold, null)?.TrySetResult();
 
+    /// <summary>Accepts every request again: no refusal, no failures, no delay, nothing held.</summary>
+    public AsyncProviderSimulator Accepting()
+    {
+        _refusal = null;
+        Interlocked.Exchange(ref _failuresLeft, 0);
+        _delay = TimeSpan.Zero;
+        Release();
+        return this;
+    }
+
     /// <summary>Answers every request with <paramref name="status"/> (4xx) and a problem+json reason.</summary>
     public AsyncProviderSimulator Refusing(int status = 422, string reason = "unknown service")
     {

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace IntegrationHub.ChaosEndpoint;
 
 /// <summary>
-/// Hosts one <see cref="ChaosEndpoint"/> named by <c>Chaos:Endpoint</c> (env <c>Chaos__Endpoint</c>); all hub settings
+/// Hosts one <see cref="ChaosEndpoint"/> named by <c>Chaos:Endpoint</c> (env <c>Chaos__Endpoint</c>) — or, for
+/// <c>Chaos:Endpoint=Providers</c>, the real Providers endpoint; all hub settings
 /// come from the environment (<c>Hub__Transport</c>, <c>Hub__Persistence</c>, <c>ConnectionStrings__*</c>...).
 /// Prints <see cref="ReadyLine"/> once the endpoint is consuming, for the process that started it.
 /// </summary>
@@ -27,7 +28,7 @@ public static class Program
         var name = builder.Configuration["Chaos:Endpoint"];
         if (string.IsNullOrWhiteSpace(name))
             throw new InvalidOperationException("Set Chaos:Endpoint (env Chaos__Endpoint) to the name of the endpoint to host.");
-        builder.AddHubEndpoint(new ChaosEndpoint(name));
+        builder.AddHubEndpoint(name == Providers.ProvidersEndpoint.EndpointName ? new Providers.ProvidersEndpoint() : new ChaosEndpoint(name));
 
         using var host = builder.Build();
         host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() =>

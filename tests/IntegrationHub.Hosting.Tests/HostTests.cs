@@ -49,6 +49,14 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Hubctl_serves_the_endpoints_the_all_in_one_host_runs()
+    {
+        var hosted = _root.Services.GetServices<HubEndpoint>().Select(e => e.Name).Order();
+
+        Assert.Equal(hosted, IntegrationHub.Ctl.HubctlEndpoints.All.Select(e => e.Name).Order());
+    }
+
+    [Fact]
     public async Task Live_answers()
     {
         var response = await _factory.CreateClient().GetAsync("/health/live");
