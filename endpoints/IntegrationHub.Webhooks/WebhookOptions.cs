@@ -63,15 +63,8 @@ public sealed class WebhookOptions
         {
             var key = $"{DepartmentsSection}:{department.Key}";
             var webhooks = new DepartmentWebhooks();
-            try
-            {
-                department.Bind(webhooks);
-            }
-            catch (InvalidOperationException exception)
-            {
-                problems.Add($"{key}: {exception.Message}");
+            if (!SettingsBinding.TryBind(department, webhooks, problems))
                 continue;
-            }
             if (webhooks.CallbackUrl is { IsAbsoluteUri: false })
                 problems.Add($"{key}:CallbackUrl must be an absolute URL (https://…)");
             departments[DepartmentRegistry.Normalize(department.Key)] = webhooks;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace IntegrationHub.Hosting.Configuration;
 
 /// <summary>
@@ -19,3 +21,22 @@ public sealed class HubSettingsException(IReadOnlyList<string> problems)
 
 /// <summary>Settings registered by an endpoint or by Hosting, read and checked before the process starts.</summary>
 internal sealed record SettingsCheck(Func<IServiceProvider, object?> Read);
+
+/// <summary>Binding a settings section so that a value of the wrong kind is one more problem, not an exception.</summary>
+public static class SettingsBinding
+{
+    /// <summary><paramref name="section"/> bound onto <paramref name="settings"/>; false (and a problem naming the section) when a value does not fit.</summary>
+    public static bool TryBind<T>(IConfigurationSection section, T settings, ICollection<string> problems) where T : class
+    {
+        try
+        {
+            section.Bind(settings);
+            return true;
+        }
+        catch (InvalidOperationException exception)
+        {
+            problems.Add($"{section.Path}: {exception.Message}");
+            return false;
+        }
+    }
+}

@@ -52,15 +52,8 @@ public sealed class DepartmentRegistry(IReadOnlyDictionary<string, DepartmentOpt
                 continue;
             }
             var options = new DepartmentOptions();
-            try
-            {
-                child.Bind(options);
-            }
-            catch (InvalidOperationException exception)
-            {
-                problems.Add($"{key}: {exception.Message}");
+            if (!SettingsBinding.TryBind(child, options, problems))
                 continue;
-            }
             if (options.RequestsPerMinute < 1)
                 problems.Add($"{key}:RequestsPerMinute must be at least 1");
             if (!map.TryAdd(Normalize(child.Key), options))

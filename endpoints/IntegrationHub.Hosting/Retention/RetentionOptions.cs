@@ -37,16 +37,7 @@ public abstract class RetentionOptions
         var options = new T { Section = $"{HubEndpoint.SettingsSectionOf(endpointName)}:Retention" };
         var problems = new List<string>();
         foreach (var section in new[] { SharedSectionName, options.Section })
-        {
-            try
-            {
-                configuration.GetSection(section).Bind(options);
-            }
-            catch (InvalidOperationException exception)
-            {
-                problems.Add($"{section}: {exception.Message}");
-            }
-        }
+            SettingsBinding.TryBind(configuration.GetSection(section), options, problems);
 
         problems.AddRange(options.Problems());
         if (options.Interval <= TimeSpan.Zero || options.Interval > TimeSpan.FromDays(1))

@@ -43,15 +43,8 @@ public sealed class ProviderRegistry
             var name = section.Key;
             var key = $"{SectionName}:{name}";
             var connection = new AsyncProviderOptions();
-            try
-            {
-                section.Bind(connection);
-            }
-            catch (InvalidOperationException exception)
-            {
-                problems.Add($"{key}: {exception.Message}");
+            if (!SettingsBinding.TryBind(section, connection, problems))
                 continue;
-            }
             problems.AddRange(connection.Problems(key));
 
             var answerTimeout = DefaultAnswerTimeout;
