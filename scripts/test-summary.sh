@@ -78,7 +78,8 @@ for name in "$@"; do
     if [ -n "$seq_file" ]; then
       while IFS= read -r t; do
         [ -n "$t" ] && unfinished+=("$t")
-      done < <(grep -o '<Test [^>]*Completed="False"[^>]*>' "$seq_file" | attr DisplayName | xml_decode | sort -u)
+      done < <(grep -o '<Test [^>]*Completed="False"[^>]*>' "$seq_file" |
+                 sed -nE 's/.*[[:space:]]DisplayName="([^"]*)".*/\1/p' | xml_decode | sort -u)
     fi
   fi
 
@@ -152,7 +153,7 @@ for name in "$@"; do
     if [ "$aborted" -eq 1 ]; then
       reason=$(grep -o 'The active test run was aborted[^<]*' "$trx" | head -n 1 | xml_decode)
       if [ "${#unfinished[@]}" -eq 0 ] || [ "$hung_run" -eq 0 ]; then
-        problem "Aborted" "$name" "${reason:-test run outcome $summary_outcome}; the tests it had not run yet are not counted (log: $(rel "$log"))"
+        problem "Aborted" "$name" "${reason:-test run outcome $summary_outcome}; the tests it had not run yet are not counted (the log shows the crash: $(rel "$log"))"
         failed=$((failed + 1))
       fi
     elif [ "$c_total" -eq 0 ] && [ "$failed" -eq 0 ]; then

@@ -215,6 +215,15 @@ reap_one() {
   echo "$((SECONDS - job_start[$pid]))" >"$RESULTS/$name/seconds"
   log "$name: finished in $((SECONDS - job_start[$pid]))s (dotnet test exit code $rc)"
   sed 's/^/    /' "$RESULTS/$name/dotnet-test.log"
+  # Processes the tests started and left behind (e.g. a child process of a test host the hang timeout killed) are
+  # still in the job's process group: end them before they disturb the next suites.
+  local leftovers
+  leftovers=$(ps -e -o pgid= -o pid= -o args= 2>/dev/null | awk -v g="$pid" '$1 == g { $1 = ""; print " " $0 }' || true)
+  if [ -n "$leftovers" ]; then
+    log "$name: killing the processes its tests left running:"
+    printf '%s\n' "$leftovers" | cut -c1-200
+    kill -KILL -- "-$pid" 2>/dev/null || true # the group still has members, so its id is not reused
+  fi
   unset "job_name[$pid]" "job_start[$pid]"
 }
 
