@@ -84,7 +84,7 @@ for name in "$@"; do
   fi
 
   if [ -z "$trx" ]; then
-    why="no TRX results file: the test host crashed or was killed before it wrote one"
+    why="no TRX results file: dotnet test failed, or it was killed before it wrote one"
     case "$exit_code" in
       124|137) why="no TRX results file: dotnet test was killed when the run's time budget (TEST_TIME_BUDGET) ran out" ;;
       "") why="no TRX results file, and dotnet test left no exit code (did it run?)" ;;
