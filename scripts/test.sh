@@ -218,7 +218,8 @@ reap_one() {
   # Processes the tests started and left behind (e.g. a child process of a test host the hang timeout killed) are
   # still in the job's process group: end them before they disturb the next suites.
   local leftovers
-  leftovers=$(ps -e -o pgid= -o pid= -o args= 2>/dev/null | awk -v g="$pid" '$1 == g { $1 = ""; print " " $0 }' || true)
+  leftovers=$(ps -e -o pgid= -o stat= -o pid= -o args= 2>/dev/null |
+    awk -v g="$pid" '$1 == g && $2 !~ /^Z/ { $1 = ""; $2 = ""; print " " $0 }' || true)
   if [ -n "$leftovers" ]; then
     log "$name: killing the processes its tests left running:"
     printf '%s\n' "$leftovers" | cut -c1-200
