@@ -282,6 +282,7 @@ public static class GatewayBench
                 ["Hub:ErrorQueue"] = errorQueue,
                 ["Hub:JsonLogs"] = "false",
                 ["Hub:Auth:DevSigningKey"] = signingKey,
+                ["Hub:Development:AllowOutsideDevelopment"] = "true", // the dev key, in a Production-like process
                 [$"Hub:Departments:{department}:RequestsPerMinute"] = "1000000000",
                 ["Hub:Gateway:Services:echo:Provider"] = "echo",
                 ["ConnectionStrings:RabbitMq"] = options.RabbitMq,

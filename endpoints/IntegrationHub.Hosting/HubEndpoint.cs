@@ -61,6 +61,12 @@ public abstract class HubEndpoint
     {
     }
 
+    /// <summary>
+    /// Settings of this endpoint that are development conveniences (e.g. insecure callback URLs), in words an operator
+    /// can act on: refused outside Development (<see cref="Development.DevelopmentConveniences"/>).
+    /// </summary>
+    public virtual IEnumerable<string> DevelopmentConveniences(Microsoft.Extensions.Configuration.IConfiguration configuration) => [];
+
     /// <summary>Routes of the development simulators (e.g. a simulated department's webhook receiver); simulators on only.</summary>
     public virtual void MapDevelopmentSimulators(IEndpointRouteBuilder routes)
     {

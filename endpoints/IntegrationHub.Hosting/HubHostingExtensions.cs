@@ -36,7 +36,7 @@ public static class HubHostingExtensions
     public static IHostApplicationBuilder AddHubEndpoint(this IHostApplicationBuilder builder, HubEndpoint endpoint)
     {
         builder.AddHubCore();
-        if (builder.Configuration.GetValue<bool>(DevelopmentSimulators.EnabledKey))
+        if (DevelopmentSimulators.On(builder.Configuration, builder.Environment))
             endpoint.AddDevelopmentSimulators(builder);
         builder.Services.AddHubEndpoint(endpoint);
         return builder;
@@ -158,7 +158,8 @@ public static class HubHostingExtensions
     public static WebApplication MapHubEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
-        var simulators = app.Configuration.GetValue<bool>(DevelopmentSimulators.EnabledKey);
+        app.UseHostileInputGuard();
+        var simulators = DevelopmentSimulators.On(app.Configuration, app.Environment);
         foreach (var endpoint in app.Services.GetServices<EndpointDefinition>().Select(d => d.Endpoint))
         {
             endpoint.MapRoutes(app);
@@ -199,11 +200,13 @@ public static class HubHostingExtensions
 /// the endpoints start.
 /// </summary>
 internal sealed class HubStartup(IServiceProvider services, IOptions<HubOptions> options, HubConfiguration configuration,
-    IEnumerable<HubEndpoint> endpoints, ILogger<HubStartup> logger) : IHostedService
+    IEnumerable<HubEndpoint> endpoints, IHostEnvironment environment, ILogger<HubStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        ConfigurationCheck.Run(services);
+        var conveniences = DevelopmentConveniences.OfHosting(configuration.Configuration)
+            .Concat(endpoints.SelectMany(e => e.DevelopmentConveniences(configuration.Configuration)));
+        ConfigurationCheck.Run(services, DevelopmentConveniences.Problems(conveniences, configuration.Configuration, environment, logger));
         configuration.LogWarnings(logger);
 
         var o = options.Value;

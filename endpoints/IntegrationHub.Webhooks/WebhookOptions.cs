@@ -27,6 +27,9 @@ public sealed class WebhookOptions
     /// <summary>Development only: allows <c>http</c> callback URLs and loopback/private addresses.</summary>
     public bool AllowInsecureCallbacks { get; set; }
 
+    /// <summary>Ports callback URLs may use outside development (443 when none is set).</summary>
+    public int[]? AllowedPorts { get; set; }
+
     /// <summary>How long one attempt may take before it counts as failed.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -48,6 +51,7 @@ public sealed class WebhookOptions
             options.RetrySchedule = section.GetSection(nameof(RetrySchedule)).Get<TimeSpan[]?>();
             options.AllowInsecureCallbacks = section.GetValue(nameof(AllowInsecureCallbacks), false);
             options.AttemptTimeout = section.GetValue(nameof(AttemptTimeout), options.AttemptTimeout);
+            options.AllowedPorts = section.GetSection(nameof(AllowedPorts)).Get<int[]?>();
         }
         catch (InvalidOperationException exception)
         {
@@ -55,6 +59,8 @@ public sealed class WebhookOptions
         }
         if (options.EffectiveRetrySchedule.Any(d => d < TimeSpan.Zero))
             problems.Add($"{SectionName}:RetrySchedule must not hold negative waits");
+        if (options.AllowedPorts?.Any(p => p is < 1 or > 65535) == true)
+            problems.Add($"{SectionName}:AllowedPorts must hold ports between 1 and 65535");
         if (options.AttemptTimeout <= TimeSpan.Zero || options.AttemptTimeout > TimeSpan.FromMinutes(5))
             problems.Add($"{SectionName}:AttemptTimeout must be positive and at most 5 minutes");
 
@@ -75,7 +81,8 @@ public sealed class WebhookOptions
 
     WebhookOptions With(IReadOnlyDictionary<string, DepartmentWebhooks> departments) => new()
     {
-        RetrySchedule = RetrySchedule, AllowInsecureCallbacks = AllowInsecureCallbacks, AttemptTimeout = AttemptTimeout, Departments = departments,
+        RetrySchedule = RetrySchedule, AllowInsecureCallbacks = AllowInsecureCallbacks, AttemptTimeout = AttemptTimeout, AllowedPorts = AllowedPorts,
+        Departments = departments,
     };
 }
 

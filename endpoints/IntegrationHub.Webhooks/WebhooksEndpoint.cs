@@ -56,7 +56,11 @@ public sealed class WebhooksEndpoint : HubEndpoint
 
         var services = endpoint.Services;
         services.AddSingleton<InMemoryWebhookDeliveryStore>();
-        services.AddSingleton(sp => new CallbackUrlPolicy(sp.GetRequiredService<WebhookOptions>().AllowInsecureCallbacks));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<WebhookOptions>();
+            return new CallbackUrlPolicy(options.AllowInsecureCallbacks, options.AllowedPorts);
+        });
         services.AddHttpClient(WebhookSender.ClientName, (sp, http) => http.Timeout = sp.GetRequiredService<WebhookOptions>().AttemptTimeout)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
@@ -71,6 +75,11 @@ public sealed class WebhooksEndpoint : HubEndpoint
     }
 
     public override void MapRoutes(IEndpointRouteBuilder routes) => routes.MapWebhookDeliveriesApi();
+
+    public override IEnumerable<string> DevelopmentConveniences(IConfiguration configuration) =>
+        configuration.GetValue<bool>("Hub:Webhooks:AllowInsecureCallbacks")
+            ? ["Hub:Webhooks:AllowInsecureCallbacks (webhooks over plain http and to loopback or private addresses)"]
+            : [];
 
     /// <summary>A simulated department system for department <c>demo</c>, receiving its webhooks at <c>/dev/webhook-receiver</c>.</summary>
     public override void AddDevelopmentSimulators(IHostApplicationBuilder builder) => DemoWebhookReceiver.Add(builder);

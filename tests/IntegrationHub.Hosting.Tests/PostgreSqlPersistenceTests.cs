@@ -53,10 +53,13 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         _host = await HubTestHost.Start(settings,
             new TestEndpoint(_counter, e => e.Handler<CounterSaga>()),
             new TestEndpoint(_listener, e => e.Recording<Bumped>(_recorder), typeof(Bumped)));
+        // Once, before any test: concurrent CREATE TABLE IF NOT EXISTS can fail on PostgreSQL's catalog.
+        await NotesTable();
     }
 
     public async Task DisposeAsync()
     {
+        foreach (var gate in _gates) gate.TrySetResult(); // a failed test must not leave the group commit's writers waiting
         await _host.DisposeAsync();
         await infrastructure.CleanUp(HubEndpoint.QueueNameOf(_counter), HubEndpoint.QueueNameOf(_listener), _errorQueue);
     }
@@ -138,13 +141,13 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
     [Fact]
     public async Task Concurrent_api_transactions_are_committed_in_groups_each_with_its_rows_and_messages()
     {
-        var rows = new NoteRows { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var rows = Gated();
         var keys = Enumerable.Range(0, 150).Select(i => $"group-{i}-{Guid.NewGuid():N}").ToList();
 
         // The writers wait at the gate until every transaction is queued, so later groups must carry many items.
         var submitted = keys.Select(key => Task.Run(() => PublishAndComplete(rows, key))).ToList();
         await Eventually.Until(() => Task.FromResult(rows.Submitted == keys.Count), TimeSpan.FromSeconds(30), "every transaction to be queued");
-        rows.Gate.SetResult();
+        rows.Gate!.SetResult();
         var stored = await Task.WhenAll(submitted);
 
         Assert.All(stored, Assert.True);
@@ -177,14 +180,14 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
     [Fact]
     public async Task Item_that_breaks_its_group_fails_alone()
     {
-        var rows = new NoteRows { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var rows = Gated();
         var poison = $"poison-{Guid.NewGuid():N}";
         var good = Enumerable.Range(0, 20).Select(i => $"good-{i}-{Guid.NewGuid():N}").ToList();
 
         var poisoned = Task.Run(() => PublishAndComplete(rows, poison));
         var others = good.Select(key => Task.Run(() => PublishAndComplete(rows, key))).ToList();
         await Eventually.Until(() => Task.FromResult(rows.Submitted == good.Count + 1), TimeSpan.FromSeconds(30), "every transaction to be queued");
-        rows.Gate.SetResult();
+        rows.Gate!.SetResult();
 
         await Assert.ThrowsAsync<Npgsql.PostgresException>(() => poisoned);
         Assert.All(await Task.WhenAll(others), Assert.True);
@@ -199,12 +202,12 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
     [Fact]
     public async Task Lost_database_fails_the_whole_group_at_once_instead_of_retrying_each_item()
     {
-        var rows = new NoteRows { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), LoseConnectionOn = "lost-" };
+        var rows = Gated(loseConnectionOn: "lost-");
         var keys = Enumerable.Range(0, 10).Select(i => $"lost-{i}-{Guid.NewGuid():N}").ToList();
 
         var submitted = keys.Select(key => Task.Run(() => PublishAndComplete(rows, key))).ToList();
         await Eventually.Until(() => Task.FromResult(rows.Submitted == keys.Count), TimeSpan.FromSeconds(30), "every transaction to be queued");
-        rows.Gate.SetResult();
+        rows.Gate!.SetResult();
 
         foreach (var transaction in submitted)
             await Assert.ThrowsAsync<Npgsql.NpgsqlException>(() => transaction);
@@ -233,7 +236,6 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
 
     async Task<bool> PublishAndComplete(NoteRows rows, string key)
     {
-        await NotesTable();
         var transactions = _host.Services.GetRequiredService<HubBusRegistry>().Transactions(_counter);
         await using var transaction = transactions.Begin();
         await _host.Bus(_counter).Advanced.Topics.Publish(typeof(Bumped).FullName + ", " + typeof(Bumped).Assembly.GetName().Name, new Bumped(key, 1));
@@ -249,6 +251,15 @@ public sealed class PostgreSqlPersistenceTests(DurableInfrastructure infrastruct
         $"SELECT count(*) FROM public.group_notes WHERE key LIKE '{pattern}'");
 
     /// <summary>Writes keys set-based; refuses keys starting with "refuse"; can hold every group at a gate.</summary>
+    readonly List<TaskCompletionSource> _gates = [];
+
+    NoteRows Gated(string? loseConnectionOn = null)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _gates.Add(gate);
+        return new NoteRows { Gate = gate, LoseConnectionOn = loseConnectionOn };
+    }
+
     sealed class NoteRows : IGroupWriter<string>
     {
         int _submitted;

@@ -31,6 +31,10 @@ public sealed class CallbackUrlPolicyDeliveryTests : IAsyncLifetime
         settings["Hub:Webhooks:Departments:plain:Secret"] = secret;
         settings["Hub:Webhooks:Departments:internal:CallbackUrl"] = $"https://127.0.0.1:{_receiver.Port}/hooks";
         settings["Hub:Webhooks:Departments:internal:Secret"] = secret;
+        settings["Hub:Webhooks:Departments:otherport:CallbackUrl"] = "https://hooks.example:8443/hooks";
+        settings["Hub:Webhooks:Departments:otherport:Secret"] = secret;
+        settings["Hub:Webhooks:AllowedPorts:0"] = "443";
+        settings["Hub:Webhooks:AllowedPorts:1"] = _receiver.Port.ToString(System.Globalization.CultureInfo.InvariantCulture); // so the address is what is refused
         _host = await HubTestHost.Start(settings, _webhooks, new TestEndpoint(_sender, _ => { }));
         _deliveries = _host.Services.GetRequiredService<IWebhookDeliveryReader>();
     }
@@ -44,6 +48,7 @@ public sealed class CallbackUrlPolicyDeliveryTests : IAsyncLifetime
     [Theory]
     [InlineData("plain", "the callback URL must use https")]
     [InlineData("internal", "127.0.0.1 is not a public address")]
+    [InlineData("otherport", "port 8443 is not allowed")]
     public async Task Callback_on_loopback_outside_dev_mode_is_refused_and_dead_without_retries(string department, string reason)
     {
         var requestId = Guid.NewGuid().ToString();

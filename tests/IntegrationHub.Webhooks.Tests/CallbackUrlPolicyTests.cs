@@ -30,6 +30,10 @@ public sealed class CallbackUrlPolicyTests
     [InlineData("ff02::1")]            // multicast
     [InlineData("::ffff:10.0.0.1")]    // IPv4-mapped private
     [InlineData("::ffff:127.0.0.1")]   // IPv4-mapped loopback
+    [InlineData("64:ff9b::a00:1")]     // NAT64 of 10.0.0.1
+    [InlineData("64:ff9b:1::a9fe:a9fe")] // local-use NAT64 64:ff9b:1::/48 (of 169.254.169.254)
+    [InlineData("2002:a00:1::1")]      // 6to4 of 10.0.0.1
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe")] // Teredo (client 10.0.0.1)
     public async Task Https_url_on_a_non_public_address_is_refused_outside_dev_mode(string address)
     {
         var host = IPAddress.Parse(address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;
@@ -62,6 +66,14 @@ public sealed class CallbackUrlPolicyTests
         var refusal = await _production.Check(new Uri("http://8.8.8.8/hooks"));
 
         Assert.Equal($"{CallbackUrlPolicy.Refused}: the callback URL must use https (http is allowed in development only)", refusal);
+    }
+
+    [Fact]
+    public async Task Only_port_443_is_allowed_outside_dev_mode_unless_configured()
+    {
+        Assert.Equal($"{CallbackUrlPolicy.Refused}: port 8443 is not allowed (Hub:Webhooks:AllowedPorts, default 443)",
+            await _production.Check(new Uri("https://8.8.8.8:8443/hooks")));
+        Assert.Null(await new CallbackUrlPolicy(allowInsecure: false, allowedPorts: [443, 8443]).Check(new Uri("https://8.8.8.8:8443/hooks")));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using IntegrationHub.Hosting.Http;
 
 namespace IntegrationHub.Gateway.Api;
 
@@ -9,18 +10,13 @@ internal sealed record RequestBody(string Service, JsonElement Payload)
 {
     public static RequestBody? Parse(byte[] body, Dictionary<string, string[]> errors)
     {
-        JsonElement root;
-        try
+        using var document = JsonBodies.Parse(body, out var problem);
+        if (document is null)
         {
-            using var document = JsonDocument.Parse(body);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            // The parser's message gives line and position, never content.
-            errors["body"] = [body.Length == 0 ? "The body is empty; send a JSON object." : $"The body is not valid JSON: {e.Message}"];
+            errors["body"] = [problem!];
             return null;
         }
+        var root = document.RootElement.Clone();
 
         if (root.ValueKind != JsonValueKind.Object)
         {

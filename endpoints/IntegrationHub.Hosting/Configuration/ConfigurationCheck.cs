@@ -6,9 +6,9 @@ namespace IntegrationHub.Hosting.Configuration;
 /// <summary>Reads every registered setting of the process and gathers every problem of every endpoint into one exception.</summary>
 internal static class ConfigurationCheck
 {
-    public static void Run(IServiceProvider services)
+    public static void Run(IServiceProvider services, IEnumerable<string>? otherProblems = null)
     {
-        var problems = new List<string>();
+        var problems = new List<string>(otherProblems ?? []);
         foreach (var check in services.GetServices<SettingsCheck>())
         {
             try

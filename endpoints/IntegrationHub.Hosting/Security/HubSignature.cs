@@ -14,6 +14,7 @@ public static class HubSignature
 {
     public const string HeaderName = "Hub-Signature";
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
+    static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     public static string Create(string secret, ReadOnlySpan<byte> body, DateTimeOffset now)
     {
@@ -49,7 +50,8 @@ public static class HubSignature
 
         if (timestamp is null || signatures.Count == 0 || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
             return Result.Malformed;
-        if ((now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > (tolerance ?? DefaultTolerance))
+        // A time no clock shows is refused before it becomes a DateTimeOffset (which would throw for it).
+        if (seconds > MaxUnixSeconds || (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > (tolerance ?? DefaultTolerance))
             return Result.Expired;
 
         var expected = Encoding.ASCII.GetBytes(Compute(secret, timestamp, body));

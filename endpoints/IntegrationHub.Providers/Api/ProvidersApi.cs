@@ -75,8 +75,9 @@ public static class ProvidersApi
                 _ => $"The {HubSignature.HeaderName} header does not match the body and the provider's secret.",
             });
 
-        if (Parse(body) is not { } callback)
-            return Problem(StatusCodes.Status400BadRequest, "Malformed callback",
+        using var json = JsonBodies.Parse(body, out var problem);
+        if (json is null || Parse(json.RootElement) is not { } callback)
+            return Problem(StatusCodes.Status400BadRequest, "Malformed callback", (problem is null ? "" : problem + " ") +
                 "The body must be JSON: { \"correlationId\": string, \"status\": \"completed\"|\"failed\", \"result\"?: any, \"error\"?: string }.");
 
         var callbackId = DeliveryId(http.Request, settings.Name) ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
@@ -98,12 +99,10 @@ public static class ProvidersApi
 
     sealed record ParsedCallback(string CorrelationId, string Status, string? Result, string? Error);
 
-    static ParsedCallback? Parse(byte[] body)
+    static ParsedCallback? Parse(JsonElement root)
     {
         try
         {
-            using var json = JsonDocument.Parse(body);
-            var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("correlationId", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetString())
                 || !root.TryGetProperty("status", out var status) || status.GetString() is not (CallbackStatus.Completed or CallbackStatus.Failed))
@@ -116,10 +115,6 @@ public static class ProvidersApi
             }
             var result = root.TryGetProperty("result", out var r) && r.ValueKind != JsonValueKind.Null ? r.GetRawText() : null;
             return new ParsedCallback(id.GetString()!, status.GetString()!, result, error);
-        }
-        catch (JsonException)
-        {
-            return null;
         }
         catch (InvalidOperationException)
         {

@@ -4,24 +4,29 @@ using System.Net.Sockets;
 namespace IntegrationHub.Webhooks.Delivery;
 
 /// <summary>
-/// Where webhooks may go. Outside development the URL must be https and every address its host resolves to must be
-/// public, checked when the connection is made (so DNS rebinding cannot swap in an internal address after the check)
-/// and the connection goes to the checked address.
+/// Where webhooks may go. Outside development the URL must be https on port 443 (or a port configured in
+/// <c>Hub:Webhooks:AllowedPorts</c>), and every address its host resolves to must be public — IPv4-mapped IPv6 addresses
+/// are judged as the IPv4 address they are, and NAT64, 6to4 and Teredo addresses are refused — checked when the connection is
+/// made (so DNS rebinding cannot swap in an internal address after the check) and the connection goes to the checked address.
 /// </summary>
-public sealed class CallbackUrlPolicy(bool allowInsecure)
+public sealed class CallbackUrlPolicy(bool allowInsecure, IReadOnlyCollection<int>? allowedPorts = null)
 {
     public const string Refused = "refused by callback URL policy";
 
+    readonly IReadOnlyCollection<int> _ports = allowedPorts is { Count: > 0 } ? allowedPorts : [443];
+
     public bool AllowInsecure => allowInsecure;
 
-    /// <summary>Why the URL itself (scheme, form) is refused; null when it is acceptable.</summary>
+    /// <summary>Why the URL itself (scheme, port, form) is refused; null when it is acceptable.</summary>
     public string? CheckUrl(Uri url)
     {
         if (!url.IsAbsoluteUri) return $"{Refused}: the callback URL is not absolute";
-        if (url.Scheme == Uri.UriSchemeHttps) return null;
-        if (url.Scheme == Uri.UriSchemeHttp)
-            return allowInsecure ? null : $"{Refused}: the callback URL must use https (http is allowed in development only)";
-        return $"{Refused}: unsupported scheme '{url.Scheme}'";
+        if (url.Scheme is not ("https" or "http")) return $"{Refused}: unsupported scheme '{url.Scheme}'";
+        if (url.Scheme == Uri.UriSchemeHttp && !allowInsecure)
+            return $"{Refused}: the callback URL must use https (http is allowed in development only)";
+        if (!allowInsecure && !_ports.Contains(url.Port))
+            return $"{Refused}: port {url.Port} is not allowed (Hub:Webhooks:AllowedPorts, default 443)";
+        return null;
     }
 
     /// <summary>Why the address is refused; null when the hub may connect to it.</summary>
@@ -77,7 +82,7 @@ public sealed class CallbackUrlPolicy(bool allowInsecure)
 
     public static bool IsPublic(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4(); // ::ffff:0:0/96: judged as the IPv4 address it is
 
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
@@ -102,7 +107,11 @@ public sealed class CallbackUrlPolicy(bool allowInsecure)
                      || address.IsIPv6LinkLocal                     // fe80::/10
                      || address.IsIPv6SiteLocal                     // fec0::/10 (deprecated)
                      || address.IsIPv6Multicast                     // ff00::/8
-                     || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B)); // NAT64 64:ff9b::/96 can reach IPv4 inside
+                     // Forms that lead to an IPv4 address, private ones included: NAT64 64:ff9b::/96 and 64:ff9b:1::/48,
+                     // 6to4 2002::/16, Teredo 2001::/32.
+                     || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && (b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0 || (b[4] == 0 && b[5] == 1)))
+                     || (b[0] == 0x20 && b[1] == 0x02)
+                     || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0));
         }
 
         return false;

@@ -54,6 +54,8 @@ public sealed record DeliveryCursor(DateTimeOffset CreatedAt, string Id)
         {
             return false;
         }
+        if (decoded.Any(char.IsControl))
+            return false;
         var colon = decoded.IndexOf(':');
         if (colon <= 0 || colon == decoded.Length - 1
             || !long.TryParse(decoded.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
