@@ -26,6 +26,8 @@ public class GatewayFixture : IAsyncLifetime
     public const string Health = "health";
     public const string Tax = "tax";
     public const string Limited = "limited";
+    /// <summary>Only for the POST rate-limit test (2 per minute).</summary>
+    public const string LimitedPosts = "limited-posts";
     /// <summary>Only for the burst test, so that its counts are exact.</summary>
     public const string Burst = "burst";
     public const string Service = "birth-certificate";
@@ -57,6 +59,7 @@ public class GatewayFixture : IAsyncLifetime
         settings["Hub:Departments:health:RequestsPerMinute"] = "1000";
         settings["Hub:Departments:tax:RequestsPerMinute"] = "1000";
         settings["Hub:Departments:limited:RequestsPerMinute"] = "2";
+        settings["Hub:Departments:limited-posts:RequestsPerMinute"] = "2";
         settings["Hub:Departments:burst:RequestsPerMinute"] = "1000";
         settings[$"Hub:Gateway:Services:{Service}:Provider"] = Provider;
         settings["Hub:Gateway:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -33,4 +33,19 @@ public sealed class LimitsTests(GatewayFixture gateway) : IClassFixture<GatewayF
         // Other departments are not affected.
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Get(gateway.Token(GatewayFixture.Tax), "/api/v1/requests/req_4")).StatusCode);
     }
+
+    [Fact]
+    public async Task Department_over_its_requests_per_minute_gets_429_on_post_too_whatever_the_case_of_its_id_and_nothing_is_sent()
+    {
+        var marker = "over-limit-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.Post(gateway.Token(GatewayFixture.LimitedPosts), GatewayFixture.Body("one"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await gateway.Post(gateway.Token(GatewayFixture.LimitedPosts.ToUpperInvariant()), GatewayFixture.Body("two"))).StatusCode);
+
+        var response = await gateway.Post(gateway.Token("Limited-Posts"), GatewayFixture.Body(marker));
+
+        await response.AssertProblem(HttpStatusCode.TooManyRequests, "2 requests per minute");
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        await gateway.SentMessagesArrived();
+        Assert.DoesNotContain(gateway.Recorder.OfType<ForwardRequest>(), f => f.Payload.Contains(marker));
+    }
 }

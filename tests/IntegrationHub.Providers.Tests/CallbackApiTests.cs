@@ -191,6 +191,44 @@ public sealed class CallbackApiTests : IClassFixture<WebApplicationFactory<Integ
         await response.AssertProblem(HttpStatusCode.RequestEntityTooLarge, "at most");
     }
 
+    [Theory]
+    [InlineData("t=99999999999999,v1=00")]                // a time no clock shows
+    [InlineData("t=9223372036854775807,v1=00")]           // long.MaxValue
+    [InlineData("t=99999999999999999999999,v1=00")]       // beyond a long
+    [InlineData("t=-5,v1=00")]
+    public async Task Forged_signature_header_answers_401_not_an_error(string header)
+    {
+        using var response = await Post("sim", AsyncProviderSimulator.CallbackBody(Guid.NewGuid().ToString(), "completed", "{}", null), header);
+
+        await response.AssertProblem(HttpStatusCode.Unauthorized, "Hub-Signature");
+    }
+
+    [Theory]
+    [InlineData("""{"correlationId":"c-1","status":"failed","error":"\u0000"}""", "NUL")]
+    [InlineData("""{"correlationId":"c-1\u0000","status":"completed"}""", "NUL")]
+    [InlineData("""{"correlationId":"c-1","status":"completed","result":{"name":"\ud800"}}""", "surrogate")]
+    public async Task Signed_callback_holding_text_the_hub_cannot_keep_is_refused_with_400(string body, string reason)
+    {
+        using var response = await Post("sim", body, Sign(body));
+
+        await response.AssertProblem(HttpStatusCode.BadRequest, reason);
+        Assert.Empty(await _factory.Services.GetRequiredService<IntegrationHub.Providers.Exchanges.IProviderExchangeStore>().ListUnmatched(limit: 1000));
+    }
+
+    [Fact]
+    public async Task Signed_callback_that_is_not_utf8_is_refused_with_400()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"correlationId":"c-1","status":"failed","error":"X"}""");
+        body[^3] = 0xFF; // the X
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/providers/sim/responses") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("Hub-Signature", IntegrationHub.Hosting.Security.HubSignature.Create(_secret, body, DateTimeOffset.UtcNow));
+
+        using var response = await _factory.CreateClient().SendAsync(request);
+
+        await response.AssertProblem(HttpStatusCode.BadRequest, "UTF-8");
+    }
+
     string Sign(string body) => AsyncProviderSimulator.Sign(_secret, body, DateTimeOffset.UtcNow);
 
     async Task<HttpResponseMessage> Post(string provider, string body, string? signature, params (string Name, string Value)[] headers)

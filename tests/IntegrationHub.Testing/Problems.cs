@@ -18,4 +18,12 @@ public static class Problems
             Assert.Contains(detailContains, body.GetProperty("detail").GetString());
         return body;
     }
+
+    /// <summary>Asserts a 400 validation problem whose errors for <paramref name="field"/> mention <paramref name="errorContains"/>.</summary>
+    public static async Task AssertValidationProblem(this HttpResponseMessage response, string field, string errorContains)
+    {
+        var body = await response.AssertProblem(HttpStatusCode.BadRequest);
+        var errors = body.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains(errors, e => e!.Contains(errorContains, StringComparison.Ordinal));
+    }
 }

@@ -248,6 +248,23 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
         await (await Post(OpsToken(), $"/api/v1/webhooks/deliveries/{id}/replay")).AssertProblem(HttpStatusCode.Conflict, "no callback URL");
     }
 
+    [Theory]
+    [InlineData("/api/v1/webhooks/deliveries?status=%00")]
+    [InlineData("/api/v1/webhooks/deliveries?department=he%00alth")]
+    [InlineData("/api/v1/webhooks/deliveries?department=%C3")]
+    public async Task Nul_or_invalid_utf8_in_the_query_gets_400(string path)
+    {
+        await (await Get(OpsToken(), path)).AssertProblem(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Cursor_that_decodes_to_control_characters_gets_400()
+    {
+        var cursor = System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes("638000000000000000:id\0x"));
+
+        await (await Get(OpsToken(), $"/api/v1/webhooks/deliveries?after={cursor}")).AssertProblem(HttpStatusCode.BadRequest, "after");
+    }
+
     string Token(params string[] scopes) => DevTokens.Create(_signingKey, "hub-operators", scopes, TimeSpan.FromMinutes(10));
 
     string OpsToken() => Token(HubScopes.Ops);
