@@ -109,7 +109,9 @@ public static class HubHostingExtensions
             .Bind(builder.Configuration.GetSection(HubOptions.SectionName))
             .PostConfigure(o => ApplyConnectionStrings(o, builder.Configuration))
             .Validate(o => o.Retries.ImmediateAttempts >= 1, "Hub:Retries:ImmediateAttempts must be at least 1")
-            .Validate(o => o.QueueType is "Quorum" or "Classic", "Hub:QueueType must be Quorum or Classic");
+            .Validate(o => o.QueueType is "Quorum" or "Classic", "Hub:QueueType must be Quorum or Classic")
+            .Validate(o => o.Outbox.ParkAfter >= TimeSpan.FromMinutes(1), "Hub:Outbox:ParkAfter must be at least 00:01:00")
+            .Validate(o => o.Outbox.MaxPending >= 1, "Hub:Outbox:MaxPending must be at least 1");
         services.AddSingleton(new SettingsCheck(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value));
 
         services.AddSingleton<HubBusRegistry>();
@@ -129,7 +131,9 @@ public static class HubHostingExtensions
         services.AddHealthChecks()
             .AddCheck<EndpointsRunningHealthCheck>("endpoints", tags: ["ready"])
             .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: ["ready"])
-            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
+            .AddCheck<OutboxHealthCheck>("outbox", tags: ["ready"]);
+        services.AddSingleton<HealthLog>();
         return builder;
     }
 

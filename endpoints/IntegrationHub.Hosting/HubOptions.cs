@@ -29,6 +29,8 @@ public sealed class HubOptions
 
     public RetryOptions Retries { get; set; } = new();
 
+    public OutboxOptions Outbox { get; set; } = new();
+
     /// <summary>Write logs as JSON (always on outside Development unless set to false).</summary>
     public bool? JsonLogs { get; set; }
 
@@ -55,4 +57,17 @@ public sealed class RetryOptions
     internal IReadOnlyList<TimeSpan> EffectiveDelays => !DelayedRetries ? [] : Delays is { Length: > 0 } ? Delays : DefaultDelays;
 
     static readonly TimeSpan[] DefaultDelays = [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)];
+}
+
+/// <summary>The <c>Hub:Outbox</c> section: how the outbox forwarder treats messages it cannot send.</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>How long a message may keep failing to be sent (retried with backoff meanwhile) before it is parked for operators.</summary>
+    public TimeSpan ParkAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Unsent messages an endpoint may hold (the broker away, say) before its API refuses new work with 503 and its
+    /// readiness fails: the outbox cannot grow without bound.
+    /// </summary>
+    public int MaxPending { get; set; } = 100_000;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IntegrationHub.Hosting.Observability;
+using IntegrationHub.Hosting.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -80,13 +81,18 @@ public static class ServiceDefaults
         return app;
     }
 
+    /// <summary>
+    /// Every check's status; what each found (hosts, users, error texts) only for a token with scope <c>ops</c> — a load
+    /// balancer needs the status, an attacker would like the rest. Failures are logged with their reason too.
+    /// </summary>
     static Task WriteHealthReport(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
+        var details = context.User.Scopes().Contains(Security.HubScopes.Ops, StringComparer.Ordinal);
         return JsonSerializer.SerializeAsync(context.Response.Body, new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        });
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = details ? e.Value.Description : null }),
+        }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
     }
 }

@@ -37,15 +37,28 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ready_when_every_endpoint_runs_and_says_what_it_checked()
+    public async Task Ready_when_every_endpoint_runs_and_says_what_it_checked_to_operators_only()
     {
-        var response = await _factory.CreateClient().GetAsync("/health/ready");
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        await using var factory = _factory.WithWebHostBuilder(web => web.UseSetting("Hub:Auth:DevSigningKey", key));
+        var http = factory.CreateClient();
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
-        Assert.Contains("Sample", body.RootElement.GetProperty("checks").GetProperty("endpoints").GetProperty("description").GetString());
-        Assert.Contains("in-memory", body.RootElement.GetProperty("checks").GetProperty("rabbitmq").GetProperty("description").GetString());
+        var anonymous = await http.GetAsync("/health/ready");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DevTokens.Create(key, "ops", [HubScopes.Ops], TimeSpan.FromMinutes(5)));
+        var operators = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        using var brief = JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", brief.RootElement.GetProperty("status").GetString());
+        Assert.All(brief.RootElement.GetProperty("checks").EnumerateObject(), check =>
+        {
+            Assert.Equal("Healthy", check.Value.GetProperty("status").GetString());
+            Assert.False(check.Value.TryGetProperty("description", out _), $"{check.Name} shows what it found to anonymous callers");
+        });
+        using var full = JsonDocument.Parse(await operators.Content.ReadAsStringAsync());
+        Assert.Contains("Sample", full.RootElement.GetProperty("checks").GetProperty("endpoints").GetProperty("description").GetString());
+        Assert.Contains("in-memory", full.RootElement.GetProperty("checks").GetProperty("rabbitmq").GetProperty("description").GetString());
     }
 
     [Fact]
@@ -123,7 +136,8 @@ public sealed class HostTests : IAsyncLifetime
             PostgresConnectionString = "Host=127.0.0.1;Port=1;Username=hub;Password=secret;Database=hub",
         });
 
-        var result = await new PostgresHealthCheck(options).CheckHealthAsync(new HealthCheckContext());
+        var result = await new PostgresHealthCheck(options, new HealthLog(Microsoft.Extensions.Logging.Abstractions.NullLogger<HealthLog>.Instance))
+            .CheckHealthAsync(new HealthCheckContext());
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains("127.0.0.1:1/hub", result.Description);

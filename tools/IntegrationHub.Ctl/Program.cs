@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TokenCommands.Create());
         root.Subcommands.Add(WebhooksCommands.Create());
+        root.Subcommands.Add(OutboxCommands.Create());
         return root;
     }
 

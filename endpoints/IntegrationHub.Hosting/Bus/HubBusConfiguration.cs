@@ -81,7 +81,7 @@ internal static class HubBusConfiguration
             if (durable)
             {
                 o.Decorate<ITransport>(c => endpointTransport.Transport = new OutboxTransport(c.Get<ITransport>()));
-                o.Register(c => endpointTransport.Outbox = new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), c.Get<IRebusLoggerFactory>()));
+                o.Register(c => endpointTransport.Outbox = new OutboxForwarder(cs, endpointName, c.Get<ITransport>(), options.Outbox, metrics, c.Get<IRebusLoggerFactory>()));
                 o.Decorate<IPipeline>(c =>
                 {
                     var outbox = c.Get<OutboxForwarder>(); // started with the bus, disposed with it

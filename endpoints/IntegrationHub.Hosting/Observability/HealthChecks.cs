@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using IntegrationHub.Hosting.Persistence;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RabbitMQ.Client;
@@ -17,7 +19,42 @@ internal sealed class EndpointsRunningHealthCheck(HubBusRegistry registry) : IHe
     }
 }
 
-internal sealed class RabbitMqHealthCheck(IOptions<HubOptions> options) : IHealthCheck
+/// <summary>Logs a readiness check's failure, with its reason, when it starts failing, and when it recovers: not at every probe.</summary>
+internal sealed class HealthLog(ILogger<HealthLog> logger)
+{
+    readonly ConcurrentDictionary<string, bool> _healthy = new();
+
+    public HealthCheckResult Report(string check, HealthCheckResult result)
+    {
+        var healthy = result.Status == HealthStatus.Healthy;
+        if (_healthy.TryGetValue(check, out var before) && before == healthy) return result;
+        _healthy[check] = healthy;
+        if (healthy)
+        {
+            if (before is false) logger.LogInformation("Readiness check {Check} is healthy again: {Description}", check, result.Description);
+        }
+        else
+            logger.LogWarning("Readiness check {Check} fails: {Description}", check, result.Description);
+        return result;
+    }
+}
+
+/// <summary>Every endpoint's outbox: how many messages wait to be sent, and whether one holds as many as it may.</summary>
+internal sealed class OutboxHealthCheck(HubBusRegistry registry, HealthLog log) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var outboxes = registry.All.Where(e => e.Transport.Outbox is not null).Select(e => (e.Name, Outbox: e.Transport.Outbox!)).ToList();
+        if (outboxes.Count == 0)
+            return Task.FromResult(HealthCheckResult.Healthy("not used (in-memory storage)"));
+        var description = string.Join(", ", outboxes.Select(o => $"{o.Name}: {o.Outbox.Pending} waiting (limit {o.Outbox.MaxPending})"));
+        return Task.FromResult(log.Report("outbox", outboxes.Any(o => o.Outbox.IsFull)
+            ? HealthCheckResult.Unhealthy("an outbox is full, new work is refused: " + description)
+            : HealthCheckResult.Healthy(description)));
+    }
+}
+
+internal sealed class RabbitMqHealthCheck(IOptions<HubOptions> options, HealthLog log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -37,16 +74,16 @@ internal sealed class RabbitMqHealthCheck(IOptions<HubOptions> options) : IHealt
                 AutomaticRecoveryEnabled = false,
             };
             await using var connection = await factory.CreateConnectionAsync(cancellationToken);
-            return HealthCheckResult.Healthy($"RabbitMQ reachable at {where}");
+            return log.Report("rabbitmq", HealthCheckResult.Healthy($"RabbitMQ reachable at {where}"));
         }
         catch (Exception exception)
         {
-            return HealthCheckResult.Unhealthy($"RabbitMQ unreachable at {where}: {exception.Message}");
+            return log.Report("rabbitmq", HealthCheckResult.Unhealthy($"RabbitMQ unreachable at {where}: {exception.Message}"));
         }
     }
 }
 
-internal sealed class PostgresHealthCheck(IOptions<HubOptions> options) : IHealthCheck
+internal sealed class PostgresHealthCheck(IOptions<HubOptions> options, HealthLog log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -62,11 +99,11 @@ internal sealed class PostgresHealthCheck(IOptions<HubOptions> options) : IHealt
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy($"PostgreSQL reachable at {where}");
+            return log.Report("postgres", HealthCheckResult.Healthy($"PostgreSQL reachable at {where}"));
         }
         catch (Exception exception)
         {
-            return HealthCheckResult.Unhealthy($"PostgreSQL unreachable at {where}: {exception.Message}");
+            return log.Report("postgres", HealthCheckResult.Unhealthy($"PostgreSQL unreachable at {where}: {exception.Message}"));
         }
     }
 }

@@ -22,6 +22,8 @@ public sealed class HubMetrics
     static readonly Histogram<double> GroupDuration = Meter.CreateHistogram<double>("hub.group_commit.duration", unit: "s",
         description: "Time from the start of a group commit to its messages sent");
 
+    static readonly Counter<long> Parked = Meter.CreateCounter<long>("hub.outbox.parked", description: "Outbox messages parked for operators after failing to be sent for too long");
+
     readonly KeyValuePair<string, object?> _endpoint;
 
     public HubMetrics(string endpoint) => _endpoint = new("endpoint", endpoint);
@@ -41,6 +43,8 @@ public sealed class HubMetrics
     }
 
     internal void DelayedRetry(string? messageType) => DelayedRetries.Add(1, _endpoint, new("message_type", ShortName(messageType)));
+
+    internal void OutboxParked(int messages) => Parked.Add(messages, _endpoint);
 
     internal void DeadLettered(string? messageType) => DeadLetters.Add(1, _endpoint, new("message_type", ShortName(messageType)));
 

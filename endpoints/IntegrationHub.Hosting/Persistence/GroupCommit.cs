@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using IntegrationHub.Hosting.Observability;
 using Npgsql;
 using Rebus.Logging;
-using Rebus.Transport;
 
 namespace IntegrationHub.Hosting.Persistence;
 
@@ -40,20 +39,17 @@ internal sealed class GroupCommit<TItem> : IAsyncDisposable
     readonly string _connectionString;
     readonly string _endpoint;
     readonly IGroupWriter<TItem> _rows;
-    readonly Func<ITransport> _transport;
-    readonly Func<OutboxForwarder> _outbox;
+    readonly AfterCommitSends _sends;
     readonly ILog _log;
     readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>();
     readonly Task[] _writers;
 
-    public GroupCommit(string connectionString, string endpoint, IGroupWriter<TItem> rows, Func<ITransport> transport,
-        Func<OutboxForwarder> outbox, ILog log)
+    public GroupCommit(string connectionString, string endpoint, IGroupWriter<TItem> rows, AfterCommitSends sends, ILog log)
     {
         _connectionString = connectionString;
         _endpoint = endpoint;
         _rows = rows;
-        _transport = transport;
-        _outbox = outbox;
+        _sends = sends;
         _log = log;
         // The writers must not inherit the first caller's ambient Rebus transaction (an AsyncLocal).
         using (ExecutionContext.SuppressFlow())
@@ -103,8 +99,9 @@ internal sealed class GroupCommit<TItem> : IAsyncDisposable
             return;
         }
 
-        await Send(group, stored, outboxIds);
+        // Committed: the callers are answered now, and the outbox guarantees their messages whatever the broker does.
         for (var i = 0; i < group.Count; i++) group[i].Stored.TrySetResult(stored[i]);
+        _sends.Start(group.Where((_, i) => stored[i]).SelectMany(e => e.Messages).ToList(), outboxIds);
         HubMetrics.GroupCommitted(_endpoint, group.Count, Stopwatch.GetElapsedTime(started));
     }
 
@@ -120,32 +117,6 @@ internal sealed class GroupCommit<TItem> : IAsyncDisposable
         var outboxIds = await OutboxRows.Insert(connection, transaction, _endpoint, messages);
         await transaction.CommitAsync();
         return (stored, outboxIds);
-    }
-
-    /// <summary>As after a handler's commit: a send that fails is logged and left to the outbox forwarder.</summary>
-    async Task Send(IReadOnlyList<Entry> group, bool[] stored, long[] outboxIds)
-    {
-        if (outboxIds.Length == 0) return;
-        try
-        {
-            var transport = _transport();
-            using (var scope = new RebusTransactionScope())
-            {
-                for (var i = 0; i < group.Count; i++)
-                {
-                    if (!stored[i]) continue;
-                    foreach (var message in group[i].Messages)
-                        await transport.Send(message.Destination, message.Message, scope.TransactionContext);
-                }
-                await scope.CompleteAsync();
-            }
-            _outbox().Sent(outboxIds);
-        }
-        catch (Exception exception)
-        {
-            _log.Warn(exception, "{count} message(s) of {endpoint} are stored but not yet sent; the outbox forwarder will send them",
-                outboxIds.Length, _endpoint);
-        }
     }
 
     /// <summary>Commits what was submitted, then stops.</summary>

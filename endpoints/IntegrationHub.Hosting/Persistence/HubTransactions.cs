@@ -19,9 +19,9 @@ public sealed class HubTransactions : IAsyncDisposable
 {
     readonly string? _connectionString;
     readonly string _endpoint;
-    readonly Func<ITransport> _transport;
     readonly Func<OutboxForwarder> _outbox;
     readonly ILog _log;
+    readonly AfterCommitSends _sends;
     readonly ConcurrentDictionary<object, IAsyncDisposable> _groups = new(ReferenceEqualityComparer.Instance);
     volatile bool _stopped;
 
@@ -29,13 +29,19 @@ public sealed class HubTransactions : IAsyncDisposable
     {
         _connectionString = postgresConnectionString;
         _endpoint = endpoint;
-        _transport = transport;
         _outbox = outbox;
         _log = loggerFactory.GetLogger<HubTransactions>();
+        _sends = new AfterCommitSends(endpoint, transport, outbox, _log);
     }
 
+    /// <summary>
+    /// A new transaction. Refused (<see cref="OutboxFullException"/>) while the endpoint holds as many unsent messages
+    /// as it may (<c>Hub:Outbox:MaxPending</c>): the broker has been away too long to take more work on trust.
+    /// </summary>
     public HubTransaction Begin()
     {
+        if (_connectionString is not null && _outbox() is { IsFull: true } full)
+            throw new OutboxFullException(_endpoint, full.Pending, full.MaxPending);
         var scope = new RebusTransactionScope();
         PostgreSqlUnitOfWork? unitOfWork = null;
         if (_connectionString is not null)
@@ -43,7 +49,7 @@ public sealed class HubTransactions : IAsyncDisposable
             unitOfWork = new PostgreSqlUnitOfWork(_connectionString, _endpoint, "local:" + Guid.NewGuid().ToString("N"));
             unitOfWork.AttachTo(scope.TransactionContext);
         }
-        return new HubTransaction(this, scope, unitOfWork, _transport, _outbox, _log);
+        return new HubTransaction(this, scope, unitOfWork, _sends);
     }
 
     /// <summary>The group commit of one writer, started on first use.</summary>
@@ -52,7 +58,7 @@ public sealed class HubTransactions : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_stopped, this);
         var group = (GroupCommit<TItem>)_groups.GetOrAdd(rows, _ => new GroupCommit<TItem>(
             _connectionString ?? throw new InvalidOperationException("A group commit needs Hub:Persistence=PostgreSql."),
-            _endpoint, rows, _transport, _outbox, _log));
+            _endpoint, rows, _sends, _log));
         if (_stopped)
         {
             // Created while the endpoint was stopping: stop it too, so it refuses the item instead of keeping it forever.
@@ -67,6 +73,7 @@ public sealed class HubTransactions : IAsyncDisposable
         _stopped = true;
         foreach (var group in _groups.Values)
             await group.DisposeAsync();
+        await _sends.Drain();
     }
 }
 
@@ -75,24 +82,21 @@ public sealed class HubTransaction : IAsyncDisposable
     readonly HubTransactions _owner;
     readonly RebusTransactionScope _scope;
     readonly PostgreSqlUnitOfWork? _unitOfWork;
-    readonly Func<ITransport> _transport;
-    readonly Func<OutboxForwarder> _outbox;
-    readonly ILog _log;
+    readonly AfterCommitSends _sends;
 
-    internal HubTransaction(HubTransactions owner, RebusTransactionScope scope, PostgreSqlUnitOfWork? unitOfWork, Func<ITransport> transport, Func<OutboxForwarder> outbox, ILog log)
+    internal HubTransaction(HubTransactions owner, RebusTransactionScope scope, PostgreSqlUnitOfWork? unitOfWork, AfterCommitSends sends)
     {
         _owner = owner;
         _scope = scope;
         _unitOfWork = unitOfWork;
-        _transport = transport;
-        _outbox = outbox;
-        _log = log;
+        _sends = sends;
     }
 
+    /// <summary>Commits; the messages leave right after, and the caller does not wait for the broker (the outbox holds them).</summary>
     public async Task Complete()
     {
         if (_unitOfWork is not null)
-            await _unitOfWork.CommitAndDispatch(_transport(), _outbox(), _log);
+            _sends.Start(_unitOfWork.OutboxMessages, await _unitOfWork.Commit());
         await _scope.CompleteAsync();
     }
 
@@ -110,8 +114,7 @@ public sealed class HubTransaction : IAsyncDisposable
             throw new InvalidOperationException(
                 "This transaction already ran SQL of its own, which a group commit cannot include; write everything through the group writer.");
 
-        var messages = _unitOfWork.Outgoing.Select(o => new OutboxMessage(_unitOfWork.MessageId, o.Destination, o.Message)).ToList();
-        var stored = await _owner.Group(rows).Submit(item, messages);
+        var stored = await _owner.Group(rows).Submit(item, _unitOfWork.OutboxMessages);
         if (stored)
             await _scope.CompleteAsync(); // nothing left to send: the group commit sent the messages
         return stored;
@@ -124,3 +127,7 @@ public sealed class HubTransaction : IAsyncDisposable
             await _unitOfWork.DisposeAsync();
     }
 }
+
+/// <summary>The endpoint holds as many unsent messages as it may: new work is refused until the broker takes them.</summary>
+public sealed class OutboxFullException(string endpoint, long pending, int limit)
+    : InvalidOperationException($"Endpoint {endpoint} holds {pending} messages it could not send yet (Hub:Outbox:MaxPending is {limit}); the broker may be away");

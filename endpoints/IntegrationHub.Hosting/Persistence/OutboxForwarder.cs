@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using IntegrationHub.Hosting.Observability;
 using Npgsql;
 using Rebus.Logging;
 using Rebus.Messages;
@@ -8,36 +9,54 @@ using Rebus.Transport;
 namespace IntegrationHub.Hosting.Persistence;
 
 /// <summary>
-/// Removes the outbox rows of messages that were sent (collected from every handler, deleted in batches), and sends
-/// outbox messages that were committed but not sent (the process stopped, or the broker was away, between
-/// commit and send), oldest first, and forgets inbox entries and outbound call records older than their retention. Several instances of an
-/// endpoint share the work through row locks.
+/// The endpoint's outbox keeper. It removes the rows of messages that were sent (collected from every handler and API,
+/// deleted in batches); sends, oldest first and each on its own, messages that were committed but not sent (the process
+/// stopped, or the broker was away, between commit and send) — a message that fails waits with backoff without holding
+/// back the others, and is parked for operators (<c>hubctl outbox list | retry</c>) once it has failed for
+/// <see cref="OutboxOptions.ParkAfter"/>; counts what is waiting (<see cref="Pending"/>); and forgets inbox entries and
+/// outbound call records older than their retention. Several instances of an endpoint share the work through row locks.
 /// </summary>
 internal sealed class OutboxForwarder : IDisposable
 {
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
-    static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);    // the normal path sends within milliseconds, and its rows are removed within a second
+    static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);    // the normal path sends within milliseconds of the commit
+    static readonly TimeSpan LongestBackoff = TimeSpan.FromMinutes(5);
     static readonly TimeSpan InboxRetention = TimeSpan.FromDays(7);
     // Longer than the inbox: a message an operator retries from the error queue weeks later still finds its attempts.
     static readonly TimeSpan OutboundCallRetention = TimeSpan.FromDays(30);
     const int BatchSize = 100;
+    const int MaxErrorLength = 500;
 
     readonly string _connectionString;
     readonly string _endpoint;
     readonly ITransport _transport;
+    readonly OutboxOptions _options;
+    readonly HubMetrics _metrics;
     readonly ILog _log;
     readonly CancellationTokenSource _stop = new();
     readonly ConcurrentQueue<long> _sent = new();
     readonly Task _loop;
+    long _pending;
 
-    public OutboxForwarder(string connectionString, string endpoint, ITransport transport, IRebusLoggerFactory loggerFactory)
+    public OutboxForwarder(string connectionString, string endpoint, ITransport transport, OutboxOptions options, HubMetrics metrics,
+        IRebusLoggerFactory loggerFactory)
     {
         _connectionString = connectionString;
         _endpoint = endpoint;
         _transport = transport;
+        _options = options;
+        _metrics = metrics;
         _log = loggerFactory.GetLogger<OutboxForwarder>();
         _loop = Task.Run(Run);
     }
+
+    /// <summary>Messages of this endpoint stored and not yet sent (as counted at most a second ago), parked ones included.</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    /// <summary>True when the endpoint holds as many unsent messages as it may (<see cref="OutboxOptions.MaxPending"/>).</summary>
+    public bool IsFull => Pending >= _options.MaxPending;
+
+    public int MaxPending => _options.MaxPending;
 
     async Task Run()
     {
@@ -51,7 +70,10 @@ internal sealed class OutboxForwarder : IDisposable
                 {
                     await RemoveSent();
                     if (cycles++ % 4 == 0)
+                    {
+                        await CountPending();
                         while (await ForwardBatch() == BatchSize) { }
+                    }
                     if (cycles % 2400 == 0) await ForgetOldInboxEntries();
                 }
                 catch (Exception exception) when (!_stop.IsCancellationRequested)
@@ -87,16 +109,29 @@ internal sealed class OutboxForwarder : IDisposable
         }
     }
 
+    async Task CountPending()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync(_stop.Token);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM hub.outbox WHERE endpoint = @endpoint", connection);
+        count.Parameters.AddWithValue("endpoint", _endpoint);
+        Interlocked.Exchange(ref _pending, (long)(await count.ExecuteScalarAsync(_stop.Token))!);
+    }
+
+    sealed record Row(long Id, string Destination, TransportMessage Message, int Attempts);
+
+    /// <summary>Sends the due messages left over, each on its own; returns how many it took up.</summary>
     internal async Task<int> ForwardBatch()
     {
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync(_stop.Token);
         await using var transaction = await connection.BeginTransactionAsync(_stop.Token);
 
-        var pending = new List<(long Id, string Destination, TransportMessage Message)>();
+        var due = new List<Row>();
         await using (var select = new NpgsqlCommand("""
-            SELECT id, destination, headers::text, body FROM hub.outbox
-            WHERE endpoint = @endpoint AND created_at < now() - @grace
+            SELECT id, destination, headers::text, body, attempts FROM hub.outbox
+            WHERE endpoint = @endpoint AND parked_at IS NULL AND created_at < clock_timestamp() - @grace
+              AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())
             ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
             """, connection, transaction))
         {
@@ -107,27 +142,69 @@ internal sealed class OutboxForwarder : IDisposable
             while (await reader.ReadAsync(_stop.Token))
             {
                 var headers = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2))!;
-                pending.Add((reader.GetInt64(0), reader.GetString(1), new TransportMessage(headers, (byte[])reader[3])));
+                due.Add(new Row(reader.GetInt64(0), reader.GetString(1), new TransportMessage(headers, (byte[])reader[3]), reader.GetInt32(4)));
             }
         }
-        if (pending.Count == 0) return 0;
+        if (due.Count == 0) return 0;
 
-        using (var scope = new RebusTransactionScope())
-        {
-            foreach (var (_, destination, message) in pending)
-                await _transport.Send(destination, message, scope.TransactionContext);
-            await scope.CompleteAsync();
-        }
+        var outcomes = await Task.WhenAll(due.Select(Send));
+        var sent = due.Where((_, i) => outcomes[i] is null).Select(r => r.Id).ToArray();
+        var failed = due.Select((row, i) => (row, Error: outcomes[i])).Where(f => f.Error is not null).ToList();
 
-        await using (var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection, transaction))
+        if (sent.Length > 0)
         {
-            delete.Parameters.AddWithValue("ids", pending.Select(p => p.Id).ToArray());
+            await using var delete = new NpgsqlCommand("DELETE FROM hub.outbox WHERE id = ANY(@ids)", connection, transaction);
+            delete.Parameters.AddWithValue("ids", sent);
             await delete.ExecuteNonQueryAsync(_stop.Token);
         }
+        var parked = 0;
+        foreach (var (row, error) in failed)
+        {
+            await using var update = new NpgsqlCommand("""
+                UPDATE hub.outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = clock_timestamp() + @backoff,
+                    parked_at = CASE WHEN created_at < clock_timestamp() - @park_after THEN clock_timestamp() END
+                WHERE id = @id
+                RETURNING parked_at IS NOT NULL
+                """, connection, transaction);
+            update.Parameters.AddWithValue("id", row.Id);
+            update.Parameters.AddWithValue("error", error!);
+            update.Parameters.AddWithValue("backoff", Backoff(row.Attempts + 1));
+            update.Parameters.AddWithValue("park_after", _options.ParkAfter);
+            if (await update.ExecuteScalarAsync(_stop.Token) is not true) continue;
+            parked++;
+            _log.Error("Outbox message {outboxId} of {endpoint} to {destination} could not be sent for {parkAfter} ({error}); parked: see hubctl outbox list",
+                row.Id, _endpoint, row.Destination, _options.ParkAfter, error);
+        }
         await transaction.CommitAsync(_stop.Token);
-        _log.Info("Outbox forwarder of {endpoint} sent {count} message(s) left from earlier", _endpoint, pending.Count);
-        return pending.Count;
+
+        if (parked > 0) _metrics.OutboxParked(parked);
+        if (sent.Length > 0)
+            _log.Info("Outbox forwarder of {endpoint} sent {count} message(s) left from earlier", _endpoint, sent.Length);
+        if (failed.Count > parked)
+            _log.Warn("Outbox forwarder of {endpoint} could not send {count} message(s) yet (first: {error}); each is tried again with backoff",
+                _endpoint, failed.Count - parked, failed[0].Error);
+        return due.Count;
     }
+
+    /// <summary>Null when the broker confirmed the message; otherwise why not, for the row and the log.</summary>
+    async Task<string?> Send(Row row)
+    {
+        try
+        {
+            using var scope = new RebusTransactionScope();
+            await _transport.Send(row.Destination, row.Message, scope.TransactionContext);
+            await scope.CompleteAsync();
+            return null;
+        }
+        catch (Exception exception)
+        {
+            var error = $"{exception.GetType().Name}: {exception.Message}";
+            return error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…";
+        }
+    }
+
+    static TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromSeconds(Math.Min(LongestBackoff.TotalSeconds, Math.Pow(2, Math.Min(attempts, 16))));
 
     async Task ForgetOldInboxEntries()
     {

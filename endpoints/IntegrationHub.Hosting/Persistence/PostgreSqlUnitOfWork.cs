@@ -78,36 +78,20 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     public async Task<long[]> Commit()
     {
         var (connection, transaction) = await Begin();
-        var ids = await OutboxRows.Insert(connection, transaction, endpoint,
-            _outgoing.Select(o => new OutboxMessage(messageId, o.Destination, o.Message)).ToList());
+        var ids = await OutboxRows.Insert(connection, transaction, endpoint, OutboxMessages);
         await transaction.CommitAsync();
         return ids;
     }
 
+    /// <summary>The messages the handler or API sent in this unit of work, as the outbox stores them.</summary>
+    public IReadOnlyCollection<OutboxMessage> OutboxMessages => _outgoing.Select(o => new OutboxMessage(messageId, o.Destination, o.Message)).ToList();
+
     /// <summary>
     /// Commits, then sends the stored messages at once and hands their outbox rows to the forwarder to remove (in
-    /// batches: one commit per handled message, not two). A send that fails after the commit is logged, not thrown:
-    /// the work is committed and the <see cref="OutboxForwarder"/> sends the rest.
+    /// batches: one commit per handled message, not two); see <see cref="AfterCommitSends"/>.
     /// </summary>
-    public async Task CommitAndDispatch(ITransport transport, OutboxForwarder outbox, ILog log)
-    {
-        var outboxIds = await Commit();
-        if (outboxIds.Length == 0) return;
-        try
-        {
-            using (var scope = new RebusTransactionScope())
-            {
-                foreach (var (destination, message) in _outgoing)
-                    await transport.Send(destination, message, scope.TransactionContext);
-                await scope.CompleteAsync();
-            }
-            outbox.Sent(outboxIds);
-        }
-        catch (Exception exception)
-        {
-            log.Warn(exception, "Messages sent by {messageId} in {endpoint} are stored but not yet sent; the outbox forwarder will send them", messageId, endpoint);
-        }
-    }
+    public async Task CommitAndDispatch(ITransport transport, OutboxForwarder outbox, ILog log) =>
+        await AfterCommitSends.SendNow(transport, outbox, log, endpoint, OutboxMessages, await Commit());
 
     public async ValueTask DisposeAsync()
     {

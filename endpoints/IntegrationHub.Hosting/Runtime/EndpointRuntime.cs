@@ -133,6 +133,8 @@ public sealed class HubBusRegistry
 
     public HubTransactions Transactions(string endpointName) => Runtime(endpointName).Transactions;
 
+    public IReadOnlyCollection<EndpointRuntime> All => _endpoints.Values.ToList();
+
     public IReadOnlyCollection<string> Running => _endpoints.Values.Where(e => e.IsRunning).Select(e => e.Name).ToList();
 
     public IReadOnlyCollection<string> NotRunning => _endpoints.Values.Where(e => !e.IsRunning).Select(e => e.Name).ToList();

@@ -23,12 +23,7 @@ internal static class WebhooksCommands
 
     public static Command Create()
     {
-        var postgres = new Option<string?>("--postgres")
-        {
-            Description = $"Npgsql connection string (default: ${DbCommands.EnvironmentVariable}, else the local development database)",
-            HelpName = "connection-string",
-            Recursive = true,
-        };
+        var postgres = HubctlDatabase.Option();
         var webhooks = new Command("webhooks", "Partner webhook deliveries: see what failed and replay it");
         webhooks.Options.Add(postgres);
         webhooks.Subcommands.Add(CreateList(postgres));
@@ -132,25 +127,10 @@ internal static class WebhooksCommands
         return command;
     }
 
-    static string ConnectionString(ParseResult parseResult, Option<string?> postgres) =>
-        parseResult.GetValue(postgres) ?? Environment.GetEnvironmentVariable(DbCommands.EnvironmentVariable) ?? HubOptions.DefaultPostgres;
+    static string ConnectionString(ParseResult parseResult, Option<string?> postgres) => HubctlDatabase.ConnectionString(parseResult, postgres);
 
-    static async Task<T> Read<T>(string connectionString, Func<IWebhookDeliveryReader, Task<T>> read)
-    {
-        try
-        {
-            return await read(new PostgreSqlWebhookDeliveryReader(connectionString));
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable || e.SqlState == PostgresErrorCodes.InvalidSchemaName)
-        {
-            throw new HubCtlException($"{HubDatabase.Describe(connectionString)} has no webhook deliveries table: the Webhooks endpoint " +
-                                      "creates it when it first starts there", ExitCodes.Unavailable, e);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            throw new HubCtlException($"cannot reach PostgreSQL at {HubDatabase.Describe(connectionString)}: {e.Message}", ExitCodes.Unavailable, e);
-        }
-    }
+    static Task<T> Read<T>(string connectionString, Func<IWebhookDeliveryReader, Task<T>> read) =>
+        HubctlDatabase.Run(connectionString, "webhook deliveries table", () => read(new PostgreSqlWebhookDeliveryReader(connectionString)));
 
     static object Summary(WebhookDelivery d) => new
     {
