@@ -41,8 +41,19 @@ internal sealed class DelayedRetryErrorHandler(
 
         if (!IsFinal(last) && delayedRetriesDone < delays.Count)
         {
-            await ScheduleDelayedRetry(transportMessage, messageId, delayedRetriesDone, last);
-            return;
+            try
+            {
+                await ScheduleDelayedRetry(transportMessage, messageId, delayedRetriesDone, last);
+                return;
+            }
+            catch (Exception scheduling)
+            {
+                // The retry copy was refused or never confirmed: to the error queue with the reason, rather than back to
+                // the input queue, where it would come straight back here, again and again.
+                _log.Error(scheduling, "Message {messageId}: its delayed retry could not be scheduled; it goes to the error queue", messageId);
+                last = new ExceptionInfo(scheduling.GetType().GetSimpleAssemblyQualifiedName(),
+                    $"The delayed retry could not be scheduled ({scheduling.Message}) after: {last.Message}", last.Details, time.Now);
+            }
         }
 
         var copy = new TransportMessage(transportMessage.Headers.Clone(), transportMessage.Body);

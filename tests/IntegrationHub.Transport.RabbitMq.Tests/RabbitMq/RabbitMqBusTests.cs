@@ -64,6 +64,64 @@ public sealed class RabbitMqBusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delivery_whose_error_handling_fails_goes_back_to_the_queue_instead_of_staying_unacknowledged()
+    {
+        var queue = _scope.Queue();
+        var errorQueue = _scope.Queue("test.error");
+        var deliveries = 0;
+        var activator = new BuiltinHandlerActivator();
+        activator.Handle<TestCommand>(_ => throw new InvalidOperationException("always fails"));
+        _disposables.Add(activator);
+        var bus = Configure.With(activator)
+            .Logging(l => l.Console(LogLevel.Error))
+            .Transport(t => t.UseHubRabbitMq(RabbitMqBroker.ConnectionString, queue))
+            .Options(o =>
+            {
+                o.RetryStrategy(errorQueueName: errorQueue, maxDeliveryAttempts: 1);
+                o.SetNumberOfWorkers(1);
+                o.Decorate<Rebus.Pipeline.IPipeline>(c => new Rebus.Pipeline.PipelineStepInjector(c.Get<Rebus.Pipeline.IPipeline>())
+                    .OnReceive(new CountingStep(() => Interlocked.Increment(ref deliveries)), Rebus.Pipeline.PipelineRelativePosition.Before,
+                        typeof(Rebus.Retry.Simple.DefaultRetryStep)));
+            })
+            .Start();
+        await RabbitMqBroker.DeleteQueueAsync(errorQueue); // moving the message to the error queue fails now
+
+        await bus.SendLocal(new TestCommand(1));
+
+        // Not acked (it could not be moved) and not left unacked either: nacked, so the broker delivers it again.
+        await Eventually.Until(() => Volatile.Read(ref deliveries) >= 3, TimeSpan.FromSeconds(60), "the message is delivered again and again");
+    }
+
+    [Fact]
+    public async Task Delivery_whose_transaction_fails_to_complete_goes_back_to_the_queue_instead_of_staying_unacknowledged()
+    {
+        var queue = _scope.Queue();
+        var errorQueue = _scope.Queue("test.error");
+        var nowhere = _scope.Queue("test.nowhere"); // never declared: the handler's send cannot be routed when its transaction commits
+        var handled = 0;
+        var activator = new BuiltinHandlerActivator();
+        activator.Handle<TestCommand>(async (bus, _, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            await bus.Advanced.Routing.Send(nowhere, new TestEvent("lost"));
+        });
+        var bus = StartBus(activator, queue, errorQueue, maxDeliveryAttempts: 100);
+
+        await bus.SendLocal(new TestCommand(1));
+
+        await Eventually.Until(() => Volatile.Read(ref handled) >= 3, TimeSpan.FromSeconds(60), "the message is delivered again and again");
+    }
+
+    sealed class CountingStep(Action counted) : Rebus.Pipeline.IIncomingStep
+    {
+        public Task Process(Rebus.Pipeline.IncomingStepContext context, Func<Task> next)
+        {
+            counted();
+            return next();
+        }
+    }
+
+    [Fact]
     public async Task Endpoint_recovers_after_connections_are_closed_and_loses_nothing()
     {
         const int count = 2000;
