@@ -1,6 +1,7 @@
 using IntegrationHub.Hosting.Bus;
 using System.Text;
 using IntegrationHub.Ctl.Rabbit;
+using IntegrationHub.Testing;
 using RabbitMQ.Client;
 
 namespace IntegrationHub.Ctl.Tests;
@@ -107,53 +108,17 @@ public sealed class TestBroker : IAsyncLifetime
     /// <summary>Waits until the queue holds exactly <paramref name="expected"/> ready messages (requeues are asynchronous).</summary>
     public async Task WaitForCountAsync(string queue, uint expected)
     {
-        var last = await Eventually.WaitAsync(async () =>
-        {
-            var count = await CountAsync(queue);
-            return (count == expected, count);
-        });
-        Assert.Equal(expected, last);
+        await Eventually.Until(async () => await CountAsync(queue) == expected, Timeout, $"{queue} holds {expected} message(s)");
     }
 
     /// <summary>Takes the next message from a queue, waiting for it with a bounded timeout.</summary>
     public async Task<BasicGetResult> TakeAsync(string queue)
     {
         await using var channel = await Connection.CreateChannelAsync();
-        var result = await Eventually.WaitAsync(async () =>
-        {
-            var r = await channel.BasicGetAsync(queue, autoAck: true);
-            return (r is not null, r);
-        });
-        Assert.NotNull(result);
-        return result;
+        BasicGetResult? result = null;
+        await Eventually.Until(async () => (result = await channel.BasicGetAsync(queue, autoAck: true)) is not null, Timeout, $"a message arrives in {queue}");
+        return result!;
     }
 
     private static byte[] Bytes(string value) => Encoding.UTF8.GetBytes(value);
-}
-
-public static class Eventually
-{
-    /// <summary>Polls <paramref name="probe"/> until it reports done or <see cref="TestBroker.Timeout"/> elapses; returns the last value.</summary>
-    public static async Task<T> WaitAsync<T>(Func<Task<(bool Done, T Value)>> probe)
-    {
-        using var timeout = new CancellationTokenSource(TestBroker.Timeout);
-        var delay = TimeSpan.FromMilliseconds(10);
-        while (true)
-        {
-            var (done, value) = await probe();
-            if (done || timeout.IsCancellationRequested)
-            {
-                return value;
-            }
-            try
-            {
-                await Task.Delay(delay, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Fall through to one last probe.
-            }
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 200));
-        }
-    }
 }

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using IntegrationHub.Testing;
+using Xunit.Abstractions;
+
+namespace IntegrationHub.EndToEnd.Tests;
+
+/// <summary>
+/// The README's embedded demo, as a newcomer runs it: the all-in-one host as a program (Development, in memory, with its
+/// simulators), a token from hubctl with the host's default key file, a request posted as department <c>demo</c>, its
+/// status and timeline, and the signed webhook the demo department's receiver got.
+/// </summary>
+public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    readonly string _home = Directory.CreateTempSubdirectory("hub-readme-").FullName; // where ~/.integrationhub/dev-signing-key goes
+    readonly int _port = FreePort();
+    Process? _host;
+    readonly StringBuilder _hostOutput = new();
+
+    [Fact]
+    public async Task Readme_demo_runs_on_the_embedded_host()
+    {
+        StartHost();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        await Eventually.Until(async () => await Ready(http), Patience, "the host answers /health/ready");
+
+        var token = (await Hubctl("token", "--department", "demo", "--scope", "requests:write", "--scope", "requests:read")).Trim();
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
+        {
+            Content = new StringContent("""{"service":"echo","payload":{"hello":"world"}}""", Encoding.UTF8, "application/json"),
+        };
+        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        post.Headers.Add("Idempotency-Key", "demo-1");
+        using var accepted = await http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()!;
+
+        JsonElement status = default;
+        await Eventually.Until(async () =>
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/requests/{id}");
+            get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(get);
+            status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            return status.TryGetProperty("status", out var s) && s.GetString() == "completed";
+        }, Patience, $"request {id} is completed");
+        Assert.Equal(["accepted", "forwarding to provider", "provider accepted", "completed"],
+            status.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("step").GetString()));
+
+        JsonElement webhook = default;
+        await Eventually.Until(async () =>
+        {
+            var received = JsonDocument.Parse(await http.GetStringAsync("/dev/webhook-receiver")).RootElement.Clone();
+            webhook = received.EnumerateArray().FirstOrDefault(w => w.GetProperty("body").GetProperty("subject").GetString() == id);
+            return webhook.ValueKind == JsonValueKind.Object;
+        }, Patience, "the demo department received the request's webhook");
+        Assert.Equal("Valid", webhook.GetProperty("signature").GetString());
+        Assert.Equal("request.completed", webhook.GetProperty("body").GetProperty("type").GetString());
+    }
+
+    void StartHost()
+    {
+        var start = Program("HostDll");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
+        start.Environment["Hub__PublicBaseUrl"] = $"http://127.0.0.1:{_port}";
+        _host = Process.Start(start)!;
+        _host.OutputDataReceived += (_, e) => { lock (_hostOutput) _hostOutput.AppendLine(e.Data); };
+        _host.ErrorDataReceived += (_, e) => { lock (_hostOutput) _hostOutput.AppendLine(e.Data); };
+        _host.BeginOutputReadLine();
+        _host.BeginErrorReadLine();
+    }
+
+    async Task<bool> Ready(HttpClient http)
+    {
+        if (_host!.HasExited) throw new InvalidOperationException($"The host exited with code {_host.ExitCode}");
+        try
+        {
+            return (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    async Task<string> Hubctl(params string[] args)
+    {
+        var start = Program("HubctlDll");
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var hubctl = Process.Start(start)!;
+        var stdout = hubctl.StandardOutput.ReadToEndAsync();
+        var stderr = hubctl.StandardError.ReadToEndAsync();
+        await hubctl.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+        Assert.True(hubctl.ExitCode == 0, $"hubctl {string.Join(' ', args)} exited with {hubctl.ExitCode}: {await stderr}");
+        return await stdout;
+    }
+
+    ProcessStartInfo Program(string name)
+    {
+        var dll = typeof(ReadmeDemoTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == name).Value!;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["HOME"] = _home;
+        return start;
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (_host is { HasExited: false })
+        {
+            _host.Kill(entireProcessTree: true);
+            _host.WaitForExit(10_000);
+        }
+        lock (_hostOutput) output.WriteLine(_hostOutput.ToString());
+        _host?.Dispose();
+        Directory.Delete(_home, recursive: true);
+    }
+}
