@@ -159,7 +159,7 @@ public sealed class ErrorQueueTests : IAsyncLifetime
     {
         var missing = $"test.error.gone.{Guid.NewGuid().ToString("N")[..8]}";
         var e = await Assert.ThrowsAsync<HubCtlException>(() => ErrorQueue.ConnectAsync(_broker.Uri, missing));
-        Assert.Equal($"error queue '{missing}' does not exist on amqp://127.0.0.1:5672/", e.Message);
+        Assert.Equal($"error queue '{missing}' does not exist on {BrokerConnection.Redact(_broker.Uri)}", e.Message);
         Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
     }
 

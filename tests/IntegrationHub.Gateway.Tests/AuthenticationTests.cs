@@ -34,6 +34,7 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
         var response = await gateway.Post(forged, GatewayFixture.Body("forged"));
 
         await response.AssertProblem(HttpStatusCode.Unauthorized, "not valid");
+        await gateway.SentMessagesArrived();
         Assert.DoesNotContain(gateway.Recorder.OfType<IntegrationHub.Contracts.Providers.Commands.ForwardRequest>(), f => f.Payload.Contains("test-forged"));
     }
 

@@ -14,6 +14,7 @@ public sealed class LimitsTests(GatewayFixture gateway) : IClassFixture<GatewayF
         var response = await gateway.Post(gateway.Token(GatewayFixture.Health), big);
 
         await response.AssertProblem(HttpStatusCode.RequestEntityTooLarge, GatewayFixture.MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await gateway.SentMessagesArrived();
         Assert.DoesNotContain(gateway.Recorder.OfType<ForwardRequest>(), f => f.Payload.Contains("test-too-large"));
     }
 

@@ -258,7 +258,7 @@ public sealed class RabbitMqBusTests : IAsyncLifetime
 
     static async Task<List<(string Destination, string RoutingKey)>> BindingsOf(string exchange)
     {
-        using var json = await RabbitMqBroker.GetManagementJsonAsync($"exchanges/%2F/{Uri.EscapeDataString(exchange)}/bindings/source");
+        using var json = await RabbitMqBroker.GetManagementJsonAsync($"exchanges/{RabbitMqBroker.VirtualHostPath}/{Uri.EscapeDataString(exchange)}/bindings/source");
         Assert.NotNull(json);
         return json!.RootElement.EnumerateArray()
             .Select(b => (b.GetProperty("destination").GetString()!, b.GetProperty("routing_key").GetString()!))

@@ -26,7 +26,7 @@ public sealed class RabbitMqTransportTests : IAsyncLifetime
 
     static async Task<string?> QueueTypeFromManagementApi(string queue)
     {
-        using var json = await RabbitMqBroker.GetManagementJsonAsync($"queues/%2F/{Uri.EscapeDataString(queue)}");
+        using var json = await RabbitMqBroker.GetManagementJsonAsync($"queues/{RabbitMqBroker.VirtualHostPath}/{Uri.EscapeDataString(queue)}");
         return json?.RootElement.GetProperty("type").GetString();
     }
 
@@ -56,7 +56,7 @@ public sealed class RabbitMqTransportTests : IAsyncLifetime
 
         transport.CreateQueue(errorQueue);
 
-        using var json = await RabbitMqBroker.GetManagementJsonAsync($"queues/%2F/{errorQueue}");
+        using var json = await RabbitMqBroker.GetManagementJsonAsync($"queues/{RabbitMqBroker.VirtualHostPath}/{errorQueue}");
         Assert.NotNull(json);
         Assert.Equal("quorum", json!.RootElement.GetProperty("type").GetString());
         Assert.True(json.RootElement.GetProperty("durable").GetBoolean());
