@@ -20,6 +20,8 @@ WORKDIR /app
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
 COPY --from=build /app ./
+# /data: the demo's development signing key (docker-compose.demo.yml); owned by the app user so a volume there is writable.
+RUN mkdir -p /data && chown "$APP_UID" /data
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["/bin/sh", "-c", "exec dotnet \"/app/$(cat /app/.entrypoint).dll\" \"$@\"", "--"]

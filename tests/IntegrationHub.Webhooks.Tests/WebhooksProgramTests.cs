@@ -87,9 +87,7 @@ public sealed class WebhookTypesDocumentationTests
     [Fact]
     public void Partner_documentation_lists_every_webhook_type()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "IntegrationHub.sln"))) directory = directory.Parent;
-        var docs = File.ReadAllText(Path.Combine(directory!.FullName, "docs", "webhooks.md"));
+        var docs = RepositoryFiles.Read("docs", "webhooks.md");
 
         Assert.NotEmpty(WebhookCatalog.WebhookTypes);
         foreach (var type in WebhookCatalog.WebhookTypes)
