@@ -12,10 +12,12 @@
 #   exit-code         dotnet test's exit code (124/137: killed by the run's time budget)
 #   seconds, mode     how long it ran, and "alone" or "parallel"
 #   not-run           why it did not run (build failed, infrastructure failed, time budget used up)
+#   listed-tests      every test of the assembly (dotnet test --list-tests), written when its run was aborted
 #
 # Counting: "passed" counts tests whose outcome is Passed, nothing else. "failed" counts every other outcome
 # (Failed, Error, Timeout, Aborted, NotExecuted -- which is how a skipped test is reported --, Inconclusive, ...),
-# every test that hung or was running when the test host crashed, and at least 1 for every assembly that has no
+# every test that hung or was running when the test host crashed, every listed test an aborted run never got to,
+# and at least 1 for every assembly that has no
 # results, ran no test, whose run was aborted or whose dotnet test exited non-zero without any failed test to show
 # for it. Every one of them is named before the last line. Exit code: 0 only if failed is 0.
 set -uo pipefail
@@ -91,6 +93,13 @@ for name in "$@"; do
     esac
     problem "NoResults" "$name" "$why (dotnet test exit code ${exit_code:-none}; log: $(rel "$log"))"
     failed=1
+    if [ -f "$dir/listed-tests" ]; then
+      listed_count=$(grep -c . "$dir/listed-tests" || true)
+      if [ "$listed_count" -gt "${#unfinished[@]}" ]; then
+        problem "NeverRan" "$name" "$((listed_count - ${#unfinished[@]})) of its $listed_count tests have no result"
+      fi
+      [ "$listed_count" -gt 1 ] && failed=$listed_count
+    fi
     for t in "${unfinished[@]}"; do
       if [ "$hung_run" -eq 1 ]; then problem "Hung" "$name" "$t (no result within ${TEST_HANG_TIMEOUT:-the hang timeout}; cut off by --blame-hang-timeout)"
       else problem "Unfinished" "$name" "$t (running when the test host crashed)"; fi
@@ -108,8 +117,10 @@ for name in "$@"; do
     r_passed=0
     r_not_passed=0
     r_names=()
+    all_names=()
     while IFS=$'\t' read -r outcome test; do
       [ -n "$outcome" ] || continue
+      all_names+=("$test")
       if [ "$outcome" = Passed ]; then
         r_passed=$((r_passed + 1))
       else
@@ -146,6 +157,32 @@ for name in "$@"; do
       else problem "Unfinished" "$name" "$t (running when the test host crashed)"; fi
     done
 
+    # An aborted run: the listed tests with neither a result nor a place among the unfinished never ran.
+    never_ran=0
+    if [ -f "$dir/listed-tests" ]; then
+      mapfile -t listed < "$dir/listed-tests"
+      never_ran=$(( ${#listed[@]} - ${#all_names[@]} ))
+      for t in "${unfinished[@]}"; do
+        seen=0
+        for r in "${all_names[@]}"; do [ "$r" = "$t" ] && seen=1; done
+        [ "$seen" -eq 0 ] && never_ran=$((never_ran - 1))
+      done
+      if [ "$never_ran" -gt 0 ]; then
+        failed=$((failed + never_ran))
+        named=0
+        for t in "${listed[@]}"; do
+          known=0
+          for r in "${all_names[@]}" "${unfinished[@]}"; do [ "$r" = "$t" ] && { known=1; break; }; done
+          [ "$known" -eq 1 ] && continue
+          problem "NeverRan" "$name" "$t (the run was aborted before it started)"
+          named=$((named + 1))
+        done
+        [ "$named" -lt "$never_ran" ] && problem "NeverRan" "$name" "$((never_ran - named)) more test(s) the aborted run never started"
+      else
+        never_ran=0
+      fi
+    fi
+
     summary_outcome=$(grep -o '<ResultSummary [^>]*>' "$trx" | head -n 1 | attr outcome)
     aborted=0
     grep -q 'The active test run was aborted' "$trx" && aborted=1
@@ -153,7 +190,11 @@ for name in "$@"; do
     if [ "$aborted" -eq 1 ]; then
       reason=$(grep -o 'The active test run was aborted[^<]*' "$trx" | head -n 1 | xml_decode)
       if [ "${#unfinished[@]}" -eq 0 ] || [ "$hung_run" -eq 0 ]; then
-        problem "Aborted" "$name" "${reason:-test run outcome $summary_outcome}; the tests it had not run yet are not counted (the log shows the crash: $(rel "$log"))"
+        if [ -f "$dir/listed-tests" ]; then
+          problem "Aborted" "$name" "${reason:-test run outcome $summary_outcome} (the log shows the crash: $(rel "$log"))"
+        else
+          problem "Aborted" "$name" "${reason:-test run outcome $summary_outcome}; the tests it had not run yet are not counted (the log shows the crash: $(rel "$log"))"
+        fi
         failed=$((failed + 1))
       fi
     elif [ "$c_total" -eq 0 ] && [ "$failed" -eq 0 ]; then

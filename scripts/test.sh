@@ -178,7 +178,8 @@ log "in parallel ($TEST_JOBS at a time): $(for e in "${parallel[@]}"; do printf 
 log "hang timeout per test: $TEST_HANG_TIMEOUT; time budget for all tests: $TEST_TIME_BUDGET"
 
 deadline=$((SECONDS + budget_seconds))
-declare -A job_name=() job_start=() # by pid
+declare -A job_name=() job_start=() job_project=() # by pid
+extra_args=$#
 
 # Starts dotnet test for one project in the background; its output goes to RESULTS/<name>/dotnet-test.log.
 # `timeout` runs it in a process group of its own and kills the whole group (test hosts, processes the tests
@@ -203,6 +204,7 @@ start_tests() { # start_tests <name> <project> <mode> [extra dotnet test args...
       "$@" >"$dir/dotnet-test.log" 2>&1 </dev/null &
   job_name[$!]=$name
   job_start[$!]=$SECONDS
+  job_project[$!]=$project
 }
 
 # Waits for one running dotnet test to end, records its exit code and time, and prints its output in one piece.
@@ -225,7 +227,13 @@ reap_one() {
     printf '%s\n' "$leftovers" | cut -c1-200
     kill -KILL -- "-$pid" 2>/dev/null || true # the group still has members, so its id is not reused
   fi
-  unset "job_name[$pid]" "job_start[$pid]"
+  # A run cut short (a hang, a crash) leaves tests that never started out of its results: list every test of the
+  # assembly so the summary counts those too. Not with extra arguments: --list-tests ignores a --filter.
+  if [ "$rc" -ne 0 ] && [ "$extra_args" -eq 0 ] && grep -qE 'Test Run Aborted|test run was aborted' "$RESULTS/$name/dotnet-test.log"; then
+    dotnet test "${job_project[$pid]}" -c "$CONFIG" --no-build --nologo --list-tests </dev/null 2>/dev/null |
+      sed -n '/The following Tests are available:/,$p' | sed -n 's/^    //p' >"$RESULTS/$name/listed-tests" || true
+  fi
+  unset "job_name[$pid]" "job_start[$pid]" "job_project[$pid]"
 }
 
 summarise() {
