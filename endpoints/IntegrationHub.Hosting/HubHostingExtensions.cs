@@ -58,6 +58,7 @@ public static class HubHostingExtensions
 
         var name = endpoint.Name;
         services.AddKeyedSingleton(name, (sp, _) => CreateRuntime(definition, sp));
+        services.AddSingleton(new SettingsCheck(sp => sp.GetRequiredKeyedService<EndpointRuntime>(name))); // its Hub:Endpoints:{Name} overrides
         var typed = typeof(EndpointRuntime<>).MakeGenericType(endpoint.GetType());
         services.AddSingleton(typed, sp => Activator.CreateInstance(typed, sp.GetRequiredKeyedService<EndpointRuntime>(name))!);
         // After the endpoint's own hosted services (its settings are checked by then): the bus starts last.
@@ -81,15 +82,22 @@ public static class HubHostingExtensions
         return runtime;
     }
 
-    /// <summary>The process-wide <c>Hub</c> settings, overridden by the endpoint's section <c>Hub:Endpoints:{Name}</c>.</summary>
+    /// <summary>
+    /// The process-wide <c>Hub</c> settings, overridden by the endpoint's section <c>Hub:Endpoints:{Name}</c>, checked
+    /// like them (a problem the shared settings have already is reported once, under <c>Hub</c>).
+    /// </summary>
     static HubOptions EndpointOptions(HubEndpoint endpoint, HubOptions shared, IConfiguration configuration)
     {
         var section = configuration.GetSection($"{HubOptions.SectionName}:Endpoints:{endpoint.Name}");
         if (!section.Exists()) return shared;
         var options = new HubOptions();
-        configuration.GetSection(HubOptions.SectionName).Bind(options);
-        section.Bind(options);
+        var problems = new List<string>();
+        SettingsBinding.TryBind(configuration.GetSection(HubOptions.SectionName), options, problems);
+        SettingsBinding.TryBind(section, options, problems);
         ApplyConnectionStrings(options, configuration);
+        var sharedProblems = shared.Problems("").ToHashSet();
+        problems.AddRange(options.Problems("").Where(p => !sharedProblems.Contains(p)).Select(p => section.Path + p));
+        HubSettingsException.ThrowIfAny(problems);
         return options;
     }
 
@@ -104,14 +112,12 @@ public static class HubHostingExtensions
             return builder;
 
         // The first hosted service: every setting is checked, and the schema exists, before anything else reads or touches them.
-        services.AddHostedService<HubStartup>();
+        services.AddSingleton<HubStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubStartup>());
         services.AddOptions<HubOptions>()
             .Bind(builder.Configuration.GetSection(HubOptions.SectionName))
-            .PostConfigure(o => ApplyConnectionStrings(o, builder.Configuration))
-            .Validate(o => o.Retries.ImmediateAttempts >= 1, "Hub:Retries:ImmediateAttempts must be at least 1")
-            .Validate(o => o.QueueType is "Quorum" or "Classic", "Hub:QueueType must be Quorum or Classic")
-            .Validate(o => o.Outbox.ParkAfter >= TimeSpan.FromMinutes(1), "Hub:Outbox:ParkAfter must be at least 00:01:00")
-            .Validate(o => o.Outbox.MaxPending >= 1, "Hub:Outbox:MaxPending must be at least 1");
+            .PostConfigure(o => ApplyConnectionStrings(o, builder.Configuration));
+        services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidation>();
         services.AddSingleton(new SettingsCheck(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value));
 
         services.AddSingleton<HubBusRegistry>();
@@ -182,6 +188,8 @@ public static class HubHostingExtensions
         var name = app.Environment.ApplicationName;
         try
         {
+            // Before app.Run() builds the hosted services, which take the endpoints' settings: every problem at once.
+            app.Services.GetRequiredService<HubStartup>().CheckSettings();
             app.Run();
             return 0;
         }
@@ -206,12 +214,21 @@ public static class HubHostingExtensions
 internal sealed class HubStartup(IServiceProvider services, IOptions<HubOptions> options, HubConfiguration configuration,
     IEnumerable<HubEndpoint> endpoints, IHostEnvironment environment, ILogger<HubStartup> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    int _checked;
+
+    /// <summary>Every setting of every endpoint, and the development conveniences, checked once (by RunHub or at start).</summary>
+    public void CheckSettings()
     {
+        if (Interlocked.Exchange(ref _checked, 1) == 1) return;
         var conveniences = DevelopmentConveniences.OfHosting(configuration.Configuration)
             .Concat(endpoints.SelectMany(e => e.DevelopmentConveniences(configuration.Configuration)));
         ConfigurationCheck.Run(services, DevelopmentConveniences.Problems(conveniences, configuration.Configuration, environment, logger));
         configuration.LogWarnings(logger);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        CheckSettings();
 
         var o = options.Value;
         if (o.Transport == HubTransport.InMemory || o.Persistence == HubPersistence.InMemory)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace IntegrationHub.Hosting;
 
 public enum HubTransport { InMemory, RabbitMq }
@@ -39,6 +41,15 @@ public sealed class HubOptions
     public string PostgresConnectionString { get; set; } = DefaultPostgres;
 
     public bool IsDurable => Transport == HubTransport.RabbitMq && Persistence == HubPersistence.PostgreSql;
+
+    /// <summary>Values that cannot run, each naming its key under <paramref name="section"/> (<c>Hub</c> or <c>Hub:Endpoints:{Name}</c>).</summary>
+    internal IEnumerable<string> Problems(string section)
+    {
+        if (Retries.ImmediateAttempts < 1) yield return $"{section}:Retries:ImmediateAttempts must be at least 1";
+        if (QueueType is not ("Quorum" or "Classic")) yield return $"{section}:QueueType must be Quorum or Classic";
+        if (Outbox.ParkAfter < TimeSpan.FromMinutes(1)) yield return $"{section}:Outbox:ParkAfter must be at least 00:01:00";
+        if (Outbox.MaxPending < 1) yield return $"{section}:Outbox:MaxPending must be at least 1";
+    }
 }
 
 public sealed class RetryOptions
@@ -70,4 +81,14 @@ public sealed class OutboxOptions
     /// readiness fails: the outbox cannot grow without bound.
     /// </summary>
     public int MaxPending { get; set; } = 100_000;
+}
+
+/// <summary>The shared <c>Hub</c> settings' rules (<see cref="HubOptions.Problems"/>), every failing one reported.</summary>
+internal sealed class HubOptionsValidation : IValidateOptions<HubOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HubOptions options)
+    {
+        var problems = options.Problems(HubOptions.SectionName).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
 }

@@ -71,6 +71,18 @@ public abstract class StatusProjectionContract<TGateway>(TGateway gateway) : ICl
         Assert.Equal(["accepted", "provider accepted"], status.Timeline.Select(t => t.Step));
     }
 
+    [Fact]
+    public async Task Event_of_a_conversation_begun_before_ids_were_lower_case_still_reaches_its_request()
+    {
+        // A provider conversation started before the upgrade carries the department as the token spelled it.
+        var id = await gateway.Submit(GatewayFixture.Health, "old-spelling");
+        await Publish(new RequestCompleted(id, GatewayFixture.Health.ToUpperInvariant(), """{ "certificate": "BC-7" }""", GatewayFixture.Now()));
+
+        var status = await WaitForStatus(id, "completed");
+
+        Assert.Equal("BC-7", status.Result!.Value.GetProperty("certificate").GetString());
+    }
+
     Task Publish(object @event, string? messageId = null)
     {
         var headers = new Dictionary<string, string> { [HubHeaders.Tenant] = GatewayFixture.Health };

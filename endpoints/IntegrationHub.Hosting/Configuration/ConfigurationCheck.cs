@@ -23,7 +23,16 @@ internal static class ConfigurationCheck
             {
                 problems.AddRange(exception.Failures);
             }
+            catch (InvalidOperationException exception) when (IsBindingFailure(exception))
+            {
+                // A value of the wrong kind in settings bound by the options framework ("Failed to convert configuration
+                // value 'abc' at 'Hub:…' to type 'System.Int32'."): the message names the key.
+                problems.Add(exception.Message);
+            }
         }
         HubSettingsException.ThrowIfAny(problems.Distinct());
     }
+
+    static bool IsBindingFailure(InvalidOperationException exception) =>
+        exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal);
 }

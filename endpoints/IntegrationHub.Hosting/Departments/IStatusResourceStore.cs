@@ -1,3 +1,5 @@
+using IntegrationHub.Hosting.Persistence;
+
 namespace IntegrationHub.Hosting.Departments;
 
 /// <summary>
@@ -26,4 +28,11 @@ public interface IStatusResourceStore
 
     /// <summary>Forgets idempotency keys used before <paramref name="before"/> (their resources stay).</summary>
     Task<int> PruneIdempotencyKeys(StatusKind kind, DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
+}
+
+/// <summary>How a store adds a new resource (with its idempotency key) in the caller's transaction.</summary>
+internal interface IStatusResourceWriter
+{
+    /// <summary>Adds the resource and commits <paramref name="transaction"/>; false, committing nothing, when its idempotency key was used before.</summary>
+    Task<bool> Add(HubTransaction transaction, StatusKind kind, NewStatusResource resource);
 }

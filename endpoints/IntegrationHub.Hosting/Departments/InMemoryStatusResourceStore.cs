@@ -1,7 +1,8 @@
+using IntegrationHub.Hosting.Persistence;
 namespace IntegrationHub.Hosting.Departments;
 
 /// <summary>Status resources of the embedded (not durable) mode: one instance per endpoint, shared by its API and its handlers.</summary>
-internal sealed class InMemoryStatusResourceStore : IStatusResourceStore
+internal sealed class InMemoryStatusResourceStore : IStatusResourceStore, IStatusResourceWriter
 {
     readonly Lock _lock = new();
     readonly Dictionary<string, Entry> _resources = new(StringComparer.Ordinal);
@@ -19,8 +20,15 @@ internal sealed class InMemoryStatusResourceStore : IStatusResourceStore
         public List<(string EntryId, TimelineEntry Entry)> Timeline { get; } = [];
     }
 
+    public async Task<bool> Add(HubTransaction transaction, StatusKind kind, NewStatusResource resource)
+    {
+        if (!TryAdd(kind, resource)) return false;
+        await transaction.Complete();
+        return true;
+    }
+
     /// <summary>Adds the resource and its key; false, adding nothing, when the department used the key on this route before.</summary>
-    public bool TryAdd(StatusKind kind, NewStatusResource resource)
+    bool TryAdd(StatusKind kind, NewStatusResource resource)
     {
         lock (_lock)
         {

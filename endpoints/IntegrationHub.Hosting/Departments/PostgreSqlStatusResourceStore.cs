@@ -10,9 +10,12 @@ namespace IntegrationHub.Hosting.Departments;
 /// and <c>hub.idempotency_keys</c> (Persistence/Migrations/0005). New resources are written by the group commit
 /// (<see cref="NewStatusResourceRows"/>); updates run in the handled message's transaction; reads on a connection of their own.
 /// </summary>
-internal sealed class PostgreSqlStatusResourceStore(string connectionString, HandlerDatabase database) : IStatusResourceStore
+internal sealed class PostgreSqlStatusResourceStore(string connectionString, HandlerDatabase database) : IStatusResourceStore, IStatusResourceWriter
 {
-    public NewStatusResourceRows NewRows { get; } = new();
+    readonly NewStatusResourceRows _newRows = new();
+
+    public Task<bool> Add(HubTransaction transaction, StatusKind kind, NewStatusResource resource) =>
+        transaction.Complete(_newRows, new PendingResource(kind, resource));
 
     public async Task<IdempotencyRecord?> FindIdempotencyKey(string department, string route, string key)
     {

@@ -2,8 +2,6 @@ using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Hosting.Runtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Rebus.Bus;
 
 namespace IntegrationHub.Hosting.Departments;
@@ -18,14 +16,22 @@ public sealed class StatusResources
 {
     readonly EndpointRuntime _runtime;
     readonly IStatusResourceStore _store;
+    readonly IStatusResourceWriter _writer;
 
     internal StatusResources(EndpointRuntime runtime, IReadOnlyList<StatusKind> kinds, HandlerDatabase database)
     {
         _runtime = runtime;
         Kinds = kinds;
-        _store = runtime.Options.Persistence == HubPersistence.PostgreSql
-            ? new PostgreSqlStatusResourceStore(runtime.Options.PostgresConnectionString, database)
-            : new InMemoryStatusResourceStore();
+        if (runtime.Options.Persistence == HubPersistence.PostgreSql)
+        {
+            var postgres = new PostgreSqlStatusResourceStore(runtime.Options.PostgresConnectionString, database);
+            (_store, _writer) = (postgres, postgres);
+        }
+        else
+        {
+            var inMemory = new InMemoryStatusResourceStore();
+            (_store, _writer) = (inMemory, inMemory);
+        }
     }
 
     public IReadOnlyList<StatusKind> Kinds { get; }
@@ -46,20 +52,15 @@ public sealed class StatusResources
         bool stored;
         try
         {
-            // Open until the end: a refused key is looked up after it.
             await using var transaction = _runtime.Transactions.Begin();
             await send(_runtime.Bus);
-            if (_store is PostgreSqlStatusResourceStore postgres)
-                stored = await transaction.Complete(postgres.NewRows, new PendingResource(kind, resource));
-            else if ((stored = ((InMemoryStatusResourceStore)_store).TryAdd(kind, resource)))
-                await transaction.Complete();
+            stored = await _writer.Add(transaction, kind, resource);
         }
         catch (Exception exception) when (!http.RequestAborted.IsCancellationRequested)
         {
             // The database or the bus is away: say so, and that a retry with the same key is safe.
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(_runtime.Endpoint.GetType()).LogError(exception,
-                "{Kind} {Id} of {Department} could not be stored", kind.Name, resource.Id, resource.Department);
-            return EndpointRuntime.Unavailable(http, $"The hub could not store the {kind.Name} right now. Send it again" +
+            return _runtime.CouldNotCommit(http, exception, $"{kind.Name} {resource.Id} of {resource.Department}",
+                $"The hub could not store the {kind.Name} right now. Send it again" +
                 (resource.IdempotencyKey is null ? $"; send an {IdempotencyKeys.Header} header to make retries safe." : $" with the same {IdempotencyKeys.Header}."));
         }
         if (stored)
@@ -93,14 +94,18 @@ public sealed class StatusResources
     public Task<StatusResource?> Find(StatusKind kind, string department, string id)
     {
         Check(kind);
-        return _store.Find(kind, department, id);
+        return _store.Find(kind, DepartmentRegistry.Normalize(department), id);
     }
 
     /// <inheritdoc cref="IStatusResourceStore.Apply"/>
+    /// <remarks>
+    /// The department is normalised here, as events of conversations begun before ids were lower case still carry
+    /// the department as its token spelled it.
+    /// </remarks>
     public Task<bool> Apply(StatusKind kind, StatusUpdate update)
     {
         Check(kind);
-        return _store.Apply(kind, update);
+        return _store.Apply(kind, update with { Department = DepartmentRegistry.Normalize(update.Department) });
     }
 
     static Accepted<AcceptedView> Accepted(StatusKind kind, string id, string status, IReadOnlyDictionary<string, string> attributes)

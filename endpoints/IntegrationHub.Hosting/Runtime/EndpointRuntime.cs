@@ -87,10 +87,16 @@ public sealed class EndpointRuntime
         }
         catch (Exception exception) when (!http.RequestAborted.IsCancellationRequested)
         {
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(Endpoint.GetType())
-                .LogError(exception, "{Endpoint} could not commit {What}", Name, what);
-            return Unavailable(http, $"The hub could not record {what} right now; send it again.");
+            return CouldNotCommit(http, exception, what, $"The hub could not record {what} right now; send it again.");
         }
+    }
+
+    /// <summary>Logs why <paramref name="what"/> could not be committed and answers 503 with <c>Retry-After</c>.</summary>
+    internal ProblemHttpResult CouldNotCommit(HttpContext http, Exception exception, string what, string detail)
+    {
+        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(Endpoint.GetType())
+            .LogError(exception, "{Endpoint} could not commit {What}", Name, what);
+        return Unavailable(http, detail);
     }
 
     /// <summary>503 with <c>Retry-After</c>: storage or the broker is away, and the caller may safely try again.</summary>
