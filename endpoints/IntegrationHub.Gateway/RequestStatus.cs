@@ -15,5 +15,5 @@ public static class RequestStatus
     public const string TimedOut = "timed-out";
 
     /// <summary>Requests as status resources, at <c>/api/v1/requests/{id}</c> (the id also as <c>requestId</c>).</summary>
-    public static StatusKind Kind { get; } = new("request", [Accepted, InProgress], [Completed, Failed, TimedOut], "/api/v1/requests", IdAlias: "requestId");
+    public static StatusKind Kind { get; } = new("request", [Accepted, InProgress], [Completed, Failed, TimedOut], Api.RequestsApi.Prefix, IdAlias: "requestId");
 }

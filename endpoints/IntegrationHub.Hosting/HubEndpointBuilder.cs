@@ -43,6 +43,7 @@ public sealed class HubEndpointBuilder
     /// <summary>
     /// A handler that calls an external system through <see cref="Outbound.OutboundCalls"/>: no database connection is
     /// opened for its message until the call is over, so a slow external system holds no connection and no lock.
+    /// It is matched by the exact type of the messages it handles, as they are sent (not by base types or interfaces).
     /// </summary>
     public HubEndpointBuilder ExternalCallHandler<THandler>() where THandler : class
     {

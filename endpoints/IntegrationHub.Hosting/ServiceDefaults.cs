@@ -85,6 +85,8 @@ public static class ServiceDefaults
     /// Every check's status; what each found (hosts, users, error texts) only for a token with scope <c>ops</c> — a load
     /// balancer needs the status, an attacker would like the rest. Failures are logged with their reason too.
     /// </summary>
+    static readonly JsonSerializerOptions ReadinessJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     static Task WriteHealthReport(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
@@ -93,6 +95,6 @@ public static class ServiceDefaults
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = details ? e.Value.Description : null }),
-        }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
+        }, ReadinessJson);
     }
 }

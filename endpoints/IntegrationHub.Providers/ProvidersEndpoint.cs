@@ -60,8 +60,8 @@ public sealed class ProvidersEndpoint : HubEndpoint
     public override void AddDevelopmentSimulators(IHostApplicationBuilder builder)
     {
         var callbackSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var answerDelay = builder.Configuration.GetValue<TimeSpan?>("Hub:Providers:Simulator:AnswerDelay")
-                          ?? builder.Configuration.GetValue("Hub:Simulators:AnswerDelay", TimeSpan.FromSeconds(2));
+        var answerDelay = new HubConfiguration(builder.Configuration, MovedSettings).Configuration
+            .GetValue("Hub:Providers:Simulator:AnswerDelay", TimeSpan.FromSeconds(2));
         var provider = AsyncProviderSimulator.Start().AnsweringAutomatically(callbackSecret, answerDelay);
         builder.Services.AddSingleton(provider); // stopped when the host is disposed
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -1,5 +1,6 @@
 using IntegrationHub.Hosting.Configuration;
 using IntegrationHub.Hosting.Departments;
+using IntegrationHub.Webhooks.Delivery;
 
 namespace IntegrationHub.Webhooks;
 
@@ -36,7 +37,7 @@ public sealed class WebhookOptions
     public IReadOnlyList<TimeSpan> EffectiveRetrySchedule => RetrySchedule is { Length: > 0 } ? RetrySchedule : DefaultRetrySchedule;
 
     /// <summary>Where each department receives its webhooks, by department id (lower case).</summary>
-    public IReadOnlyDictionary<string, DepartmentWebhooks> Departments { get; private init; } = new Dictionary<string, DepartmentWebhooks>();
+    public IReadOnlyDictionary<string, DepartmentWebhooks> Departments { get; private set; } = new Dictionary<string, DepartmentWebhooks>();
 
     public bool TryGetDepartment(string department, out DepartmentWebhooks webhooks) =>
         Departments.TryGetValue(DepartmentRegistry.Normalize(department), out webhooks!);
@@ -73,17 +74,16 @@ public sealed class WebhookOptions
                 continue;
             if (webhooks.CallbackUrl is { IsAbsoluteUri: false })
                 problems.Add($"{key}:CallbackUrl must be an absolute URL (https://…)");
+            // A misspelt type would silently drop every webhook of that kind for the department.
+            var unknown = (webhooks.Events ?? []).Except(WebhookCatalog.WebhookTypes, StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+                problems.Add($"{key}:Events names no webhook type: {string.Join(", ", unknown)} (known: {string.Join(", ", WebhookCatalog.WebhookTypes)})");
             departments[DepartmentRegistry.Normalize(department.Key)] = webhooks;
         }
         HubSettingsException.ThrowIfAny(problems);
-        return options.With(departments);
+        options.Departments = departments;
+        return options;
     }
-
-    WebhookOptions With(IReadOnlyDictionary<string, DepartmentWebhooks> departments) => new()
-    {
-        RetrySchedule = RetrySchedule, AllowInsecureCallbacks = AllowInsecureCallbacks, AttemptTimeout = AttemptTimeout, AllowedPorts = AllowedPorts,
-        Departments = departments,
-    };
 }
 
 /// <summary>One department's webhooks (<c>Hub:Webhooks:Departments:{id}</c>). Secrets come from the environment or a secret store.</summary>

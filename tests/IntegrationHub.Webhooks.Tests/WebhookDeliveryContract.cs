@@ -27,6 +27,7 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
 {
     const string Department = "health";
     const string DepartmentWithoutUrl = "archive";
+    const string FailuresOnly = "audit";
     protected static readonly TimeSpan[] Schedule = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300)];
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -48,6 +49,9 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         settings[$"Hub:Webhooks:Departments:{Department}:CallbackUrl"] = _receiver.Url + "/hooks/health";
         settings[$"Hub:Webhooks:Departments:{Department}:Secret"] = _secret;
         settings[$"Hub:Webhooks:Departments:{DepartmentWithoutUrl}:Secret"] = _secret;
+        settings[$"Hub:Webhooks:Departments:{FailuresOnly}:CallbackUrl"] = _receiver.Url + "/hooks/audit";
+        settings[$"Hub:Webhooks:Departments:{FailuresOnly}:Secret"] = _secret;
+        settings[$"Hub:Webhooks:Departments:{FailuresOnly}:Events:0"] = "request.failed";
         // One message at a time, in queue order: a test can tell when everything a message led to has happened.
         settings["Hub:Endpoints:Webhooks:Workers"] = "1";
         settings["Hub:Endpoints:Webhooks:MaxParallelism"] = "1";
@@ -98,6 +102,23 @@ public abstract class WebhookDeliveryContract<TInfrastructure>(TInfrastructure i
         Assert.False(data.TryGetProperty("error", out _));
         Assert.Equal(1, delivery.Attempts);
         Assert.Equal(200, delivery.LastStatusCode);
+    }
+
+    [Fact]
+    public async Task Department_that_chose_its_webhook_types_gets_only_those()
+    {
+        _receiver.Given(Request.Create().WithPath("/hooks/audit").UsingPost()).RespondWith(Response.Create().WithStatusCode(200));
+        var completed = Guid.NewGuid().ToString();
+        var failed = Guid.NewGuid().ToString();
+
+        await Publish(new RequestCompleted(completed, FailuresOnly, "{}", DateTimeOffset.UtcNow));
+        await Publish(new RequestFailed(failed, FailuresOnly, "provider refused", DateTimeOffset.UtcNow));
+        // One message at a time, in order: once the failure is delivered, the completion was handled before it.
+        await WaitForStatus(failed, WebhookTypes.Failed, WebhookStatus.Delivered);
+
+        Assert.Null(await Deliveries.Get(WebhookPayload.DeliveryIdFor(completed, WebhookTypes.Completed)));
+        var received = Assert.Single(_receiver.LogEntries, e => e.RequestMessage.Path == "/hooks/audit");
+        Assert.Equal("request.failed", Header(received.RequestMessage, "Hub-Event"));
     }
 
     [Fact]

@@ -28,8 +28,6 @@ public sealed class DepartmentRegistry(IReadOnlyDictionary<string, DepartmentOpt
     public bool TryGet(string departmentId, out DepartmentOptions department) =>
         departments.TryGetValue(Normalize(departmentId), out department!);
 
-    public IEnumerable<string> Ids => departments.Keys;
-
     /// <summary>The one spelling of a department id the hub stores and compares: lower case (invariant).</summary>
     public static string Normalize(string departmentId) => departmentId.Trim().ToLowerInvariant();
 

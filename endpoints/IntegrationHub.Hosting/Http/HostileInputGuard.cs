@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,29 +29,13 @@ internal static class HostileInputGuard
         if (string.IsNullOrEmpty(raw)) return null;
         foreach (var part in raw.TrimStart('?').Split('&'))
         {
-            var bytes = PercentDecoded(part.Replace('+', ' '));
+            var encoded = System.Text.Encoding.UTF8.GetBytes(part);
+            var bytes = WebUtility.UrlDecodeToBytes(encoded, 0, encoded.Length);
             if (!Utf8.IsValid(bytes))
                 return "The query string is not valid UTF-8 once decoded.";
             if (bytes.Contains((byte)0))
                 return "The query string holds a NUL character.";
         }
         return null;
-    }
-
-    static byte[] PercentDecoded(string text)
-    {
-        var bytes = new List<byte>(text.Length);
-        var literal = 0; // start of the run of characters that are not %XX
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] != '%' || i + 2 >= text.Length || !Uri.IsHexDigit(text[i + 1]) || !Uri.IsHexDigit(text[i + 2]))
-                continue;
-            bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[literal..i]));
-            bytes.Add(Convert.ToByte(text.Substring(i + 1, 2), 16));
-            i += 2;
-            literal = i + 1;
-        }
-        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[literal..]));
-        return bytes.ToArray();
     }
 }

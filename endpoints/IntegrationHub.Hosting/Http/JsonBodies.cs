@@ -39,7 +39,9 @@ public static class JsonBodies
 
         try
         {
-            if (HoldsNul(document.RootElement))
+            // Raw control characters are not valid JSON and the UTF-8 was checked: a NUL or a lone surrogate can only
+            // come as a \u escape, so only a body with one is walked.
+            if (body.Span.IndexOf("\\u"u8) >= 0 && HoldsNul(document.RootElement))
             {
                 document.Dispose();
                 problem = "The body holds a NUL character (\\u0000), which the hub does not accept in any text.";

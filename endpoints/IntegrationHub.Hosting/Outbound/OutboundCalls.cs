@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Observability;
 using IntegrationHub.Hosting.Persistence;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -25,8 +26,6 @@ public sealed record OutboundCall(string System, string Key);
 /// </summary>
 public sealed class OutboundCalls(HandlerDatabase database, ILogger<OutboundCalls> logger)
 {
-    const int MaxErrorLength = 500;
-
     /// <param name="send">The call itself.</param>
     /// <param name="status">
     /// Asks the system what became of an earlier attempt with the same key; null when it knows nothing of it (then
@@ -88,31 +87,23 @@ public sealed class OutboundCalls(HandlerDatabase database, ILogger<OutboundCall
     {
         await using var connection = new NpgsqlConnection(unitOfWork.ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        var handled = new NpgsqlBatchCommand("SELECT count(*)::int FROM hub.inbox WHERE endpoint = @endpoint AND message_id = @message");
-        handled.Parameters.AddWithValue("endpoint", unitOfWork.Endpoint);
-        handled.Parameters.AddWithValue("message", unitOfWork.MessageId);
-        var upsert = new NpgsqlBatchCommand("""
+        // No row when the message was handled before (its id is in the inbox): then nothing is recorded.
+        await using var upsert = new NpgsqlCommand("""
             INSERT INTO hub.outbound_calls (endpoint, call_key, system, state, attempts, first_attempt_at, last_attempt_at)
             SELECT @endpoint, @key, @system, 'calling', 1, now(), now()
             WHERE NOT EXISTS (SELECT 1 FROM hub.inbox WHERE endpoint = @endpoint AND message_id = @message)
             ON CONFLICT (endpoint, call_key) DO UPDATE
                 SET attempts = outbound_calls.attempts + 1, last_attempt_at = now(), state = 'calling'
             RETURNING attempts
-            """);
+            """, connection);
         upsert.Parameters.AddWithValue("endpoint", unitOfWork.Endpoint);
         upsert.Parameters.AddWithValue("key", call.Key);
         upsert.Parameters.AddWithValue("system", call.System);
         upsert.Parameters.AddWithValue("message", unitOfWork.MessageId);
-        batch.BatchCommands.Add(handled);
-        batch.BatchCommands.Add(upsert);
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        if (reader.GetInt32(0) > 0)
+        await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
             throw new MessageAlreadyHandledException(unitOfWork.MessageId, unitOfWork.Endpoint);
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
         return reader.GetInt32(0);
     }
 
@@ -125,8 +116,7 @@ public sealed class OutboundCalls(HandlerDatabase database, ILogger<OutboundCall
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
                 "UPDATE hub.outbound_calls SET state = 'failed', last_error = @error WHERE endpoint = @endpoint AND call_key = @key", connection);
-            var error = $"{failure.GetType().Name}: {failure.Message}";
-            command.Parameters.AddWithValue("error", error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…");
+            command.Parameters.AddWithValue("error", OperatorErrors.Describe(failure));
             command.Parameters.AddWithValue("endpoint", unitOfWork.Endpoint);
             command.Parameters.AddWithValue("key", call.Key);
             await command.ExecuteNonQueryAsync();

@@ -56,9 +56,21 @@ public sealed class HubTransactions : IAsyncDisposable
     internal GroupCommit<TItem> Group<TItem>(IGroupWriter<TItem> rows)
     {
         ObjectDisposedException.ThrowIf(_stopped, this);
-        var group = (GroupCommit<TItem>)_groups.GetOrAdd(rows, _ => new GroupCommit<TItem>(
-            _connectionString ?? throw new InvalidOperationException("A group commit needs Hub:Persistence=PostgreSql."),
-            _endpoint, rows, _sends, _log));
+        if (!_groups.TryGetValue(rows, out var existing))
+        {
+            // Under a lock, not GetOrAdd: a group commit starts writers, so one built by a losing racer would run forever.
+            lock (_groups)
+            {
+                if (!_groups.TryGetValue(rows, out existing))
+                {
+                    existing = new GroupCommit<TItem>(
+                        _connectionString ?? throw new InvalidOperationException("A group commit needs Hub:Persistence=PostgreSql."),
+                        _endpoint, rows, _sends, _log);
+                    _groups[rows] = existing;
+                }
+            }
+        }
+        var group = (GroupCommit<TItem>)existing;
         if (_stopped)
         {
             // Created while the endpoint was stopping: stop it too, so it refuses the item instead of keeping it forever.

@@ -25,7 +25,6 @@ internal sealed class OutboxForwarder : IDisposable
     // Longer than the inbox: a message an operator retries from the error queue weeks later still finds its attempts.
     static readonly TimeSpan OutboundCallRetention = TimeSpan.FromDays(30);
     const int BatchSize = 100;
-    const int MaxErrorLength = 500;
 
     readonly string _connectionString;
     readonly string _endpoint;
@@ -198,8 +197,7 @@ internal sealed class OutboxForwarder : IDisposable
         }
         catch (Exception exception)
         {
-            var error = $"{exception.GetType().Name}: {exception.Message}";
-            return error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…";
+            return OperatorErrors.Describe(exception);
         }
     }
 

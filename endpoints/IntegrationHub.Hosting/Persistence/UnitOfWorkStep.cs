@@ -1,3 +1,4 @@
+using Rebus.Extensions;
 using Rebus.Logging;
 using Rebus.Messages;
 using Rebus.Pipeline;
@@ -60,10 +61,13 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
     }
 }
 
-/// <summary>The message types whose handlers call external systems, matched by the message's type header.</summary>
+/// <summary>
+/// The message types whose handlers call external systems, matched exactly by the message's type header (a message of
+/// a derived type is not one of them: register its handler for the type that is sent).
+/// </summary>
 internal sealed class ExternalCallMessages(IEnumerable<Type> types)
 {
-    readonly HashSet<string> _typeNames = types.Select(t => $"{t.FullName}, {t.Assembly.GetName().Name}").ToHashSet(StringComparer.Ordinal);
+    readonly HashSet<string> _typeNames = types.Select(t => t.GetSimpleAssemblyQualifiedName()).ToHashSet(StringComparer.Ordinal);
 
     public bool Contains(string? typeHeader) => typeHeader is not null && _typeNames.Contains(typeHeader);
 }

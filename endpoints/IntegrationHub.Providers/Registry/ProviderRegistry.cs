@@ -32,7 +32,7 @@ public sealed class ProviderRegistry
 
     /// <summary>Where <paramref name="provider"/> posts its answers: <c>{PublicBaseUrl}/api/v1/providers/{name}/responses</c>.</summary>
     public Uri CallbackUrlFor(ProviderSettings provider) =>
-        new(_publicBaseUrl!, $"api/v1/providers/{Uri.EscapeDataString(provider.Name)}/responses");
+        new(_publicBaseUrl!, $"{Api.ProvidersApi.Prefix.TrimStart('/')}/{Uri.EscapeDataString(provider.Name)}/responses"); // relative: a base path is kept
 
     public static ProviderRegistry From(IConfiguration configuration)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using IntegrationHub.Hosting.Http;
 using IntegrationHub.Hosting.Security;
 using IntegrationHub.Webhooks.Delivery;
 
@@ -17,6 +18,7 @@ internal sealed class DemoWebhookReceiver(string secret)
     public const string Path = "/dev/webhook-receiver";
     public const string Department = "demo";
     const int Kept = 50;
+    const int MaxBodyBytes = 1024 * 1024; // anonymous, even in development: bounded
     readonly ConcurrentQueue<object> _received = new();
 
     public static void Add(IHostApplicationBuilder builder)
@@ -37,9 +39,9 @@ internal sealed class DemoWebhookReceiver(string secret)
         var group = routes.MapGroup(Path).ExcludeFromDescription().AllowAnonymous();
         group.MapPost("", async (HttpRequest request) =>
         {
-            using var body = new MemoryStream();
-            await request.Body.CopyToAsync(body);
-            var verdict = receiver.Receive(request.Headers, body.ToArray());
+            if (await RequestBodies.ReadLimited(request, MaxBodyBytes) is not { } body)
+                return RequestBodies.TooLarge(MaxBodyBytes);
+            var verdict = receiver.Receive(request.Headers, body);
             return verdict == HubSignature.Result.Valid ? Results.Ok() : Results.Unauthorized();
         });
         group.MapGet("", () => Results.Ok(receiver._received.Reverse().Take(Kept)));

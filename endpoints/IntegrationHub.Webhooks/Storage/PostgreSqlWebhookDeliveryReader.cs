@@ -1,3 +1,4 @@
+using IntegrationHub.Hosting.Departments;
 using Npgsql;
 
 namespace IntegrationHub.Webhooks.Storage;
@@ -12,13 +13,13 @@ public sealed class PostgreSqlWebhookDeliveryReader(string connectionString) : I
         // Ids compare byte-wise (COLLATE "C"), as the in-memory store compares them, so a cursor means the same in both.
         await using var command = new NpgsqlCommand($"""
             SELECT {DeliveryRows.Columns} FROM webhooks.deliveries
-            WHERE (@status::text IS NULL OR status = @status) AND (@department::text IS NULL OR department = lower(@department::text))
+            WHERE (@status::text IS NULL OR status = @status) AND (@department::text IS NULL OR department = @department)
               AND (@after_at::timestamptz IS NULL OR (created_at, id COLLATE "C") < (@after_at, @after_id::text COLLATE "C"))
             ORDER BY created_at DESC, id COLLATE "C" DESC
             LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("status", (object?)status ?? DBNull.Value);
-        command.Parameters.AddWithValue("department", (object?)department ?? DBNull.Value);
+        command.Parameters.AddWithValue("department", department is null ? DBNull.Value : (object)DepartmentRegistry.Normalize(department));
         command.Parameters.AddWithValue("after_at", (object?)after?.CreatedAt.UtcDateTime ?? DBNull.Value);
         command.Parameters.AddWithValue("after_id", (object?)after?.Id ?? DBNull.Value);
         command.Parameters.AddWithValue("limit", limit);
