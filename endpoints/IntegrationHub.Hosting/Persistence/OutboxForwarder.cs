@@ -157,22 +157,28 @@ internal sealed class OutboxForwarder : IDisposable
             await delete.ExecuteNonQueryAsync(_stop.Token);
         }
         var parked = 0;
-        foreach (var (row, error) in failed)
+        if (failed.Count > 0)
         {
+            // One statement for every failed row (a broker outage fails the whole batch, every second).
             await using var update = new NpgsqlCommand("""
-                UPDATE hub.outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = clock_timestamp() + @backoff,
-                    parked_at = CASE WHEN created_at < clock_timestamp() - @park_after THEN clock_timestamp() END
-                WHERE id = @id
-                RETURNING parked_at IS NOT NULL
+                UPDATE hub.outbox o SET attempts = o.attempts + 1, last_error = f.error, next_attempt_at = clock_timestamp() + f.backoff,
+                    parked_at = CASE WHEN o.created_at < clock_timestamp() - @park_after THEN clock_timestamp() END
+                FROM unnest(@ids, @errors, @backoffs) AS f(id, error, backoff)
+                WHERE o.id = f.id
+                RETURNING o.id, o.parked_at IS NOT NULL
                 """, connection, transaction);
-            update.Parameters.AddWithValue("id", row.Id);
-            update.Parameters.AddWithValue("error", error!);
-            update.Parameters.AddWithValue("backoff", Backoff(row.Attempts + 1));
+            update.Parameters.AddWithValue("ids", failed.Select(f => f.row.Id).ToArray());
+            update.Parameters.AddWithValue("errors", failed.Select(f => f.Error!).ToArray());
+            update.Parameters.AddWithValue("backoffs", failed.Select(f => Backoff(f.row.Attempts + 1)).ToArray());
             update.Parameters.AddWithValue("park_after", _options.ParkAfter);
-            if (await update.ExecuteScalarAsync(_stop.Token) is not true) continue;
-            parked++;
-            _log.Error("Outbox message {outboxId} of {endpoint} to {destination} could not be sent for {parkAfter} ({error}); parked: see hubctl outbox list",
-                row.Id, _endpoint, row.Destination, _options.ParkAfter, error);
+            var parkedIds = new HashSet<long>();
+            await using (var reader = await update.ExecuteReaderAsync(_stop.Token))
+                while (await reader.ReadAsync(_stop.Token))
+                    if (reader.GetBoolean(1)) parkedIds.Add(reader.GetInt64(0));
+            foreach (var (row, error) in failed.Where(f => parkedIds.Contains(f.row.Id)))
+                _log.Error("Outbox message {outboxId} of {endpoint} to {destination} could not be sent for {parkAfter} ({error}); parked: see hubctl outbox list",
+                    row.Id, _endpoint, row.Destination, _options.ParkAfter, error);
+            parked = parkedIds.Count;
         }
         await transaction.CommitAsync(_stop.Token);
 
