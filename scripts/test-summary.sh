@@ -22,6 +22,12 @@
 # for it. Every one of them is named before the last line. Exit code: 0 only if failed is 0.
 set -uo pipefail
 
+# Empty arrays under set -u ("${a[@]}" with nothing in it) need bash 4.4 or later.
+if [ "${BASH_VERSINFO[0]}" -lt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -lt 4 ]; }; then
+  printf '[test] ERROR: test-summary.sh needs bash 4.4 or later (this is %s)\n0 passed, 1 failed\n' "$BASH_VERSION"
+  exit 1
+fi
+
 RESULTS=${1:?usage: test-summary.sh RESULTS_DIR ASSEMBLY...}
 shift
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -100,6 +106,8 @@ for name in "$@"; do
       fi
       [ "$listed_count" -gt 1 ] && failed=$listed_count
     fi
+    # Every unfinished (hung or crashed) test named below is a failure of its own, listed tests or not.
+    [ "${#unfinished[@]}" -gt "$failed" ] && failed=${#unfinished[@]}
     for t in "${unfinished[@]}"; do
       if [ "$hung_run" -eq 1 ]; then problem "Hung" "$name" "$t (no result within ${TEST_HANG_TIMEOUT:-the hang timeout}; cut off by --blame-hang-timeout)"
       else problem "Unfinished" "$name" "$t (running when the test host crashed)"; fi

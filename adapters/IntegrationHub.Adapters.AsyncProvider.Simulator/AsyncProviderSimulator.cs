@@ -31,6 +31,7 @@ public sealed class AsyncProviderSimulator : IDisposable
     readonly WireMockServer _server;
     readonly Func<HttpClient> _callbackClient;
     readonly ConcurrentQueue<SimulatedProviderRequest> _received = new();
+    readonly ConcurrentQueue<string?> _idempotencyKeysOfEveryCall = new();
     readonly ConcurrentDictionary<string, bool> _validTokens = new();
     int _tokensIssued;
     int _failuresLeft;
@@ -65,6 +66,12 @@ public sealed class AsyncProviderSimulator : IDisposable
     public Uri TokenUrl => new(BaseUrl, TokenPath);
 
     public IReadOnlyList<SimulatedProviderRequest> Received => _received.ToList();
+
+    /// <summary>
+    /// The <c>Idempotency-Key</c> header (null where it had none) of every call to <c>/requests</c> in the order they
+    /// arrived: every attempt, whatever its answer (failed, refused, unauthorized, malformed) and held ones too.
+    /// </summary>
+    public IReadOnlyList<string?> IdempotencyKeysOfEveryCall => _idempotencyKeysOfEveryCall.ToList();
 
     /// <summary>Calls to <c>/requests</c>, including refused and failed ones.</summary>
     public int Calls => _server.LogEntries.Count(e => e.RequestMessage.Path == RequestsPath);
@@ -177,6 +184,7 @@ public sealed class AsyncProviderSimulator : IDisposable
 
     async Task<IResponseMessage> HandleRequest(IRequestMessage request)
     {
+        _idempotencyKeysOfEveryCall.Enqueue(Header(request, AsyncProviderClient.IdempotencyKeyHeader));
         if (_delay > TimeSpan.Zero)
             await Task.Delay(_delay);
         if (_requireToken && !HasValidToken(request))
@@ -242,9 +250,12 @@ public sealed class AsyncProviderSimulator : IDisposable
 
     bool HasValidToken(IRequestMessage request)
     {
-        var header = request.Headers?.FirstOrDefault(h => h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
+        var header = Header(request, "Authorization");
         return header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) && _validTokens.ContainsKey(header[7..]);
     }
+
+    static string? Header(IRequestMessage request, string name) =>
+        request.Headers?.FirstOrDefault(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
 
     IResponseMessage IssueToken(IRequestMessage request)
     {

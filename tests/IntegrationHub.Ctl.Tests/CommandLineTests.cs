@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace IntegrationHub.Ctl.Tests;
 
 public sealed class CommandLineTests : IAsyncLifetime
@@ -78,15 +76,6 @@ public sealed class CommandLineTests : IAsyncLifetime
         Assert.DoesNotContain("secret", error);
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var withBroker = args.Contains("--rabbitmq")
-            ? args
-            : [.. args, "--rabbitmq", _broker.Uri, "--error-queue", _broker.ErrorQueue];
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Program.CreateRootCommand().Parse(withBroker)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        Hubctl.Run(args.Contains("--rabbitmq") ? args : [.. args, "--rabbitmq", _broker.Uri, "--error-queue", _broker.ErrorQueue]);
 }

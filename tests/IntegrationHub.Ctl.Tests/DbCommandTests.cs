@@ -1,6 +1,5 @@
-using System.CommandLine;
-using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Testing;
 using Npgsql;
 
 namespace IntegrationHub.Ctl.Tests;
@@ -9,19 +8,17 @@ public sealed class DbCommandTests : IAsyncLifetime
 {
     readonly string _database = "hub_ctl_" + Guid.NewGuid().ToString("N")[..8];
 
-    static string Server => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres;
+    string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = _database }.ConnectionString;
 
-    string ConnectionString => new NpgsqlConnectionStringBuilder(Server) { Database = _database }.ConnectionString;
+    public Task InitializeAsync() => PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
 
-    public Task InitializeAsync() => Execute($"CREATE DATABASE {_database} OWNER hub");
-
-    public Task DisposeAsync() => Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
 
     [Fact]
     public async Task Db_migrate_lists_what_it_applied_then_says_the_schema_is_up_to_date()
     {
-        var (first, firstOutput, _) = await Run("db", "migrate", "--postgres", ConnectionString);
-        var (second, secondOutput, _) = await Run("db", "migrate", "--postgres", ConnectionString);
+        var (first, firstOutput, _) = await Hubctl.Run("db", "migrate", "--postgres", ConnectionString);
+        var (second, secondOutput, _) = await Hubctl.Run("db", "migrate", "--postgres", ConnectionString);
 
         Assert.Equal(0, first);
         foreach (var migration in HubDatabase.Migrations)
@@ -33,26 +30,10 @@ public sealed class DbCommandTests : IAsyncLifetime
     [Fact]
     public async Task Db_migrate_against_an_unreachable_server_exits_2_without_the_password()
     {
-        var (code, _, error) = await Run("db", "migrate", "--postgres", "Host=127.0.0.1;Port=1;Username=hub;Password=s3cret;Database=hub;Timeout=2");
+        var (code, _, error) = await Hubctl.Run("db", "migrate", "--postgres", "Host=127.0.0.1;Port=1;Username=hub;Password=s3cret;Database=hub;Timeout=2");
 
         Assert.Equal(ExitCodes.Unavailable, code);
         Assert.Contains("Cannot reach PostgreSQL at 127.0.0.1:1/hub", error);
         Assert.DoesNotContain("s3cret", error);
-    }
-
-    static async Task<(int Code, string Output, string Error)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
-
-    static async Task Execute(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Server);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using IntegrationHub.Testing;
 
 namespace IntegrationHub.Ctl.Tests;
@@ -54,13 +53,13 @@ public sealed class DeadLetteredRetryTests : IAsyncLifetime
         await _host.Bus("Orders").SendLocal(new Flaky(id));
         await ErrorQueueHolds(1);
 
-        var (listed, list, _) = await Run("errors", "list", "--json", "--rabbitmq", _infrastructure.RabbitMqConnectionString);
+        var (listed, list, _) = await Hubctl.Run("errors", "list", "--json", "--rabbitmq", _infrastructure.RabbitMqConnectionString);
         Assert.Equal(0, listed);
         Assert.Contains("Flaky", list);
         Assert.True(list.Contains($"the handler of {id} fails for now"), list);
 
         _flaky.Failing = false;
-        var (code, output, error) = await Run("errors", "retry", "--all", "--rabbitmq", _infrastructure.RabbitMqConnectionString);
+        var (code, output, error) = await Hubctl.Run("errors", "retry", "--all", "--rabbitmq", _infrastructure.RabbitMqConnectionString);
 
         Assert.True(code == 0, error);
         Assert.Contains("-> hub.orders", output);
@@ -72,12 +71,4 @@ public sealed class DeadLetteredRetryTests : IAsyncLifetime
     Task ErrorQueueHolds(uint count) => Eventually.Until(
         async () => await _infrastructure.Broker.CountMessagesIfDeclaredAsync("hub.error") == count,
         TimeSpan.FromSeconds(30), $"hub.error holds {count} message(s)");
-
-    static async Task<(int Code, string Output, string Error)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
 }

@@ -1,6 +1,5 @@
-using System.CommandLine;
-using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Persistence;
+using IntegrationHub.Testing;
 using Npgsql;
 
 namespace IntegrationHub.Ctl.Tests;
@@ -10,17 +9,15 @@ public sealed class OutboxCommandTests : IAsyncLifetime
 {
     readonly string _database = "hub_ctl_" + Guid.NewGuid().ToString("N")[..8];
 
-    static string Server => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres;
-
-    string ConnectionString => new NpgsqlConnectionStringBuilder(Server) { Database = _database }.ConnectionString;
+    string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = _database }.ConnectionString;
 
     public async Task InitializeAsync()
     {
-        await Execute(Server, $"CREATE DATABASE {_database} OWNER hub");
+        await PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
         await HubDatabase.MigrateAsync(ConnectionString);
     }
 
-    public Task DisposeAsync() => Execute(Server, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
 
     [Fact]
     public async Task Parked_messages_are_listed_with_why_and_retry_returns_them_to_the_forwarder()
@@ -29,7 +26,7 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         var waiting = await Insert("Gateway", "hub.providers", parked: false, error: "the broker is away");
         var other = await Insert("Webhooks", "hub.webhooks", parked: true, error: "nacked");
 
-        var (code, output, _) = await Run("outbox", "list", "--postgres", ConnectionString);
+        var (code, output, _) = await Hubctl.Run("outbox", "list", "--postgres", ConnectionString);
         Assert.Equal(0, code);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^ID\s+ENDPOINT\s+DESTINATION\s+TYPE\s+ATTEMPTS\s+PARKED AT\s+LAST ERROR", lines[0]);
@@ -37,32 +34,32 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         Assert.DoesNotContain(lines, l => Row(l, waiting));
         Assert.Equal("2 message(s).", lines[^1].Trim());
 
-        (code, output, _) = await Run("outbox", "list", "--all", "--endpoint", "gateway", "--postgres", ConnectionString);
+        (code, output, _) = await Hubctl.Run("outbox", "list", "--all", "--endpoint", "gateway", "--postgres", ConnectionString);
         Assert.Contains(output.Split('\n'), l => Row(l, waiting));
         Assert.DoesNotContain(output.Split('\n'), l => Row(l, other));
 
-        (code, output, _) = await Run("outbox", "retry", parked.ToString(System.Globalization.CultureInfo.InvariantCulture), "--postgres", ConnectionString);
+        (code, output, _) = await Hubctl.Run("outbox", "retry", parked.ToString(System.Globalization.CultureInfo.InvariantCulture), "--postgres", ConnectionString);
         Assert.Equal(0, code);
         Assert.Contains("1 parked message(s) returned", output);
-        Assert.Equal(1L, await Scalar($"SELECT count(*) FROM hub.outbox WHERE id = {parked} AND parked_at IS NULL AND attempts = 0 AND next_attempt_at IS NULL"));
+        Assert.Equal(1L, await PostgresServer.Scalar<long>(ConnectionString, $"SELECT count(*) FROM hub.outbox WHERE id = {parked} AND parked_at IS NULL AND attempts = 0 AND next_attempt_at IS NULL"));
 
-        var (again, _, error) = await Run("outbox", "retry", parked.ToString(System.Globalization.CultureInfo.InvariantCulture), "--postgres", ConnectionString);
+        var (again, _, error) = await Hubctl.Run("outbox", "retry", parked.ToString(System.Globalization.CultureInfo.InvariantCulture), "--postgres", ConnectionString);
         Assert.Equal(ExitCodes.Failed, again);
         Assert.Contains($"no parked outbox message with id {parked}", error);
 
-        (code, output, _) = await Run("outbox", "retry", "--all", "--postgres", ConnectionString);
+        (code, output, _) = await Hubctl.Run("outbox", "retry", "--all", "--postgres", ConnectionString);
         Assert.Contains("1 parked message(s) returned", output);
-        Assert.Equal(0L, await Scalar("SELECT count(*) FROM hub.outbox WHERE parked_at IS NOT NULL"));
+        Assert.Equal(0L, await PostgresServer.Scalar<long>(ConnectionString, "SELECT count(*) FROM hub.outbox WHERE parked_at IS NOT NULL"));
     }
 
     [Fact]
     public async Task Outbox_without_the_hubs_tables_is_one_clear_line_and_exit_code_2()
     {
         var empty = "hub_ctl_" + Guid.NewGuid().ToString("N")[..8];
-        await Execute(Server, $"CREATE DATABASE {empty} OWNER hub");
+        await PostgresServer.Execute($"CREATE DATABASE {empty} OWNER hub");
         try
         {
-            var (code, _, error) = await Run("outbox", "list", "--postgres", new NpgsqlConnectionStringBuilder(Server) { Database = empty }.ConnectionString);
+            var (code, _, error) = await Hubctl.Run("outbox", "list", "--postgres", new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = empty }.ConnectionString);
 
             Assert.Equal(ExitCodes.Unavailable, code);
             Assert.Contains("has no outbox table yet", error);
@@ -70,7 +67,7 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         }
         finally
         {
-            await Execute(Server, $"DROP DATABASE IF EXISTS {empty} WITH (FORCE)");
+            await PostgresServer.Execute($"DROP DATABASE IF EXISTS {empty} WITH (FORCE)");
         }
     }
 
@@ -91,29 +88,5 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         insert.Parameters.AddWithValue("error", error);
         insert.Parameters.AddWithValue("parked", parked);
         return (long)(await insert.ExecuteScalarAsync())!;
-    }
-
-    async Task<long> Scalar(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    static async Task<(int Code, string Output, string Error)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
-
-    static async Task Execute(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

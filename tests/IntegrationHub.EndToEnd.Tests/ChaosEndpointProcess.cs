@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Reflection;
+using IntegrationHub.Testing;
 
 namespace IntegrationHub.EndToEnd.Tests;
 
@@ -45,8 +45,7 @@ public sealed class ChaosEndpointProcess : IDisposable
         {
             var path = Environment.GetEnvironmentVariable("CHAOS_ENDPOINT_DLL") is { Length: > 0 } overridden
                 ? overridden
-                : typeof(ChaosEndpointProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                    .SingleOrDefault(a => a.Key == "ChaosEndpointDll")?.Value;
+                : BuiltPrograms.Dll("ChaosEndpointDll");
             if (string.IsNullOrEmpty(path) || !File.Exists(path))
                 throw new FileNotFoundException($"IntegrationHub.ChaosEndpoint.dll not found at '{path}': build tests/IntegrationHub.ChaosEndpoint (the test project references it) or set CHAOS_ENDPOINT_DLL.");
             return path;
@@ -56,15 +55,8 @@ public sealed class ChaosEndpointProcess : IDisposable
     public static ChaosEndpointProcess Start(string label, IReadOnlyDictionary<string, string> environment)
     {
         var dll = EndpointDll;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.ArgumentList.Add(dll);
+        var start = ProgramRun.StartInfo(dll);
+        start.RedirectStandardInput = true;
         foreach (var (key, value) in environment) start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -75,7 +75,9 @@ public sealed class DockerComposeTests
         Assert.Equal(["hub"], services);
         var hub = Service(demo, "hub");
         Assert.DoesNotContain("Hub__Transport", Environment(hub).Keys);
-        Assert.All(Sequence(hub, "ports"), p => Assert.StartsWith("127.0.0.1:", p));
+        var ports = Sequence(hub, "ports");
+        Assert.NotEmpty(ports);
+        Assert.All(ports, p => Assert.StartsWith("127.0.0.1:", p));
     }
 
     static YamlMappingNode Load(string file)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using IntegrationHub.Testing;
@@ -66,7 +65,8 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
 
     void StartHost()
     {
-        var start = Program("HostDll");
+        var start = ProgramRun.StartInfo(Dll("HostDll"));
+        start.Environment["HOME"] = _home;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
         start.Environment["Hub__PublicBaseUrl"] = $"http://127.0.0.1:{_port}";
@@ -92,30 +92,12 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
 
     async Task<string> Hubctl(params string[] args)
     {
-        var start = Program("HubctlDll");
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var hubctl = Process.Start(start)!;
-        var stdout = hubctl.StandardOutput.ReadToEndAsync();
-        var stderr = hubctl.StandardError.ReadToEndAsync();
-        await hubctl.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
-        Assert.True(hubctl.ExitCode == 0, $"hubctl {string.Join(' ', args)} exited with {hubctl.ExitCode}: {await stderr}");
-        return await stdout;
+        var run = await ProgramRun.Run(Dll("HubctlDll"), args, new Dictionary<string, string?> { ["HOME"] = _home }, Patience);
+        Assert.True(run.ExitCode == 0, $"hubctl {string.Join(' ', args)} exited with {run.ExitCode}: {run.Error}");
+        return run.Output;
     }
 
-    ProcessStartInfo Program(string name)
-    {
-        var dll = typeof(ReadmeDemoTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == name).Value!;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        start.Environment["HOME"] = _home;
-        return start;
-    }
+    static string Dll(string name) => BuiltPrograms.Dll(name) ?? throw new InvalidOperationException($"The test assembly names no {name}: see the test .csproj");
 
     static int FreePort()
     {

@@ -69,5 +69,7 @@ public sealed class AsyncProviderAdapterContract : ExternalAdapterContract
 
         public IReadOnlyList<string?> IdempotencyKeys =>
             provider.Received.Select(r => r.Headers.TryGetValue(AsyncProviderClient.IdempotencyKeyHeader, out var key) ? key : null).ToList();
+
+        public IReadOnlyList<string?> IdempotencyKeysOfEveryCall => provider.IdempotencyKeysOfEveryCall;
     }
 }

@@ -14,16 +14,19 @@ public sealed record ProgramOutcome(int ExitCode, string Output, string Error)
 /// <summary>Runs one of the hub's programs (<c>dotnet Program.dll</c>) as an operator would, and waits for it to end.</summary>
 public static class ProgramRun
 {
-    public static async Task<ProgramOutcome> Run(Assembly program, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
+    public static Task<ProgramOutcome> Run(Assembly program, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout) =>
+        Run(program.Location, [], environment, timeout);
+
+    /// <summary>
+    /// Runs <c>dotnet <paramref name="dll"/> <paramref name="args"/></c> in Production (unless <paramref name="environment"/>
+    /// says otherwise), with <paramref name="environment"/> added; kills it (and its children) if it has not ended within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<ProgramOutcome> Run(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { program.Location },
-            WorkingDirectory = Path.GetDirectoryName(program.Location)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = StartInfo(dll);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
@@ -40,8 +43,22 @@ public static class ProgramRun
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program.GetName().Name} did not end within {timeout}; it printed: {await output}{await error}");
+            throw new TimeoutException($"{Path.GetFileNameWithoutExtension(dll)} did not end within {timeout}; it printed: {await output}{await error}");
         }
         return new ProgramOutcome(process.ExitCode, await output, await error);
+    }
+
+    /// <summary><c>dotnet <paramref name="dll"/></c> in the dll's folder, its output and error output redirected.</summary>
+    public static ProcessStartInfo StartInfo(string dll)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        return start;
     }
 }

@@ -27,14 +27,7 @@ public static class RabbitMqBroker
     }
 
     /// <summary>The connection string's virtual host, escaped for management API paths (<c>%2F</c> for the default).</summary>
-    public static string VirtualHostPath
-    {
-        get
-        {
-            var path = new Uri(ConnectionString).AbsolutePath;
-            return Uri.EscapeDataString(path.Length > 1 ? Uri.UnescapeDataString(path[1..]) : "/");
-        }
-    }
+    public static string VirtualHostPath => Uri.EscapeDataString(RabbitMqVirtualHost.VirtualHostOf(ConnectionString));
 
     /// <summary>A unique queue name: <c>test.&lt;guid8&gt;</c>.</summary>
     public static string NewQueueName(string prefix = "test") => $"{prefix}.{Guid.NewGuid().ToString("N")[..8]}";

@@ -151,7 +151,8 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
     static string UserOf(Uri amqp) =>
         string.IsNullOrEmpty(amqp.UserInfo) ? "guest" : Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
 
-    static string VirtualHostOf(string connectionString)
+    /// <summary>The virtual host an AMQP connection string names (<c>/</c> when it names none).</summary>
+    internal static string VirtualHostOf(string connectionString)
     {
         var path = new Uri(connectionString).AbsolutePath;
         return path.Length > 1 ? Uri.UnescapeDataString(path[1..]) : "/";

@@ -39,6 +39,12 @@ public interface IAdapterSimulator
 
     /// <summary>The idempotency key of every accepted call, in order.</summary>
     IReadOnlyList<string?> IdempotencyKeys { get; }
+
+    /// <summary>
+    /// The idempotency key of every call that reached the simulator, in order of arrival: each attempt of a call, whatever
+    /// its answer (failed, refused, held too). Null for a call without one.
+    /// </summary>
+    IReadOnlyList<string?> IdempotencyKeysOfEveryCall { get; }
 }
 
 /// <summary>
@@ -150,33 +156,41 @@ public abstract class ExternalAdapterContract : IDisposable
     [Fact]
     public async Task Idempotency_key_is_sent_with_every_attempt_of_a_call()
     {
-        Simulator.Accepts();
+        Simulator.FailsNext(2, 503);
         var adapter = Adapter();
 
-        await adapter.Call("key-once", PersonalData);
-        await adapter.Call("key-once", PersonalData);
-        await adapter.Call("key-other", PersonalData);
+        Assert.Equal(CallOutcome.Succeeded, await adapter.Call("key-once", PersonalData)); // two failed attempts, then the third goes through
+        Assert.Equal(CallOutcome.Succeeded, await adapter.Call("key-once", PersonalData));
+        Assert.Equal(CallOutcome.Succeeded, await adapter.Call("key-other", PersonalData));
 
+        Assert.Equal(["key-once", "key-once", "key-once", "key-once", "key-other"], Simulator.IdempotencyKeysOfEveryCall);
         Assert.Equal(["key-once", "key-once", "key-other"], Simulator.IdempotencyKeys);
     }
 
     [Fact]
     public async Task Personal_data_never_reaches_logs_or_error_messages()
     {
-        var adapter = Adapter(Patient with { CallTimeout = TimeSpan.FromMilliseconds(300), MaxAttempts = 2, BreakerMinimumThroughput = 2 });
+        // The patient circuit stays closed, so that every case below reaches the system (an open one would answer for it).
+        var adapter = Adapter(Patient with { CallTimeout = TimeSpan.FromMilliseconds(300), MaxAttempts = 2 });
         var errors = new List<string>();
-        foreach (var arrange in new Action[] { () => Simulator.FailsNext(1, 503), () => Simulator.Answers(503), () => Simulator.Answers(422),
-                     () => Simulator.Answers(401), Simulator.Hangs })
+        foreach (var (name, arrange) in new (string, Action)[]
+                 {
+                     ("fails once", () => Simulator.FailsNext(1, 503)), ("unavailable", () => Simulator.Answers(503)),
+                     ("refuses", () => Simulator.Answers(422)), ("unauthorized", () => Simulator.Answers(401)), ("hangs", Simulator.Hangs),
+                 })
         {
             arrange();
+            var callsBefore = Simulator.IdempotencyKeysOfEveryCall.Count;
             try
             {
                 await adapter.Call("key-private", PersonalData).WaitAsync(Patience);
             }
             catch (ExternalSystemException e)
             {
+                Assert.True(e.Kind != ExternalFailure.CircuitOpen, $"the '{name}' case met an open circuit: {e.Message}");
                 errors.Add(e.ToString());
             }
+            Assert.True(Simulator.IdempotencyKeysOfEveryCall.Count > callsBefore, $"the '{name}' case never reached the simulator");
         }
 
         Assert.NotEmpty(Logs.Messages);

@@ -29,8 +29,9 @@ public sealed class RabbitMqBusTests : IAsyncLifetime
         await _scope.DisposeAsync();
     }
 
+    /// <summary>A bus on <paramref name="inputQueue"/>; <paramref name="options"/> configures more (e.g. decorates the pipeline).</summary>
     IBus StartBus(BuiltinHandlerActivator activator, string inputQueue, string errorQueue, Action<RabbitMqTransportOptions>? transport = null,
-        int maxDeliveryAttempts = 5, int parallelism = 10)
+        int maxDeliveryAttempts = 5, int parallelism = 10, Action<OptionsConfigurer>? options = null)
     {
         _disposables.Add(activator);
         return Configure.With(activator)
@@ -45,6 +46,7 @@ public sealed class RabbitMqBusTests : IAsyncLifetime
                 o.RetryStrategy(errorQueueName: errorQueue, maxDeliveryAttempts: maxDeliveryAttempts);
                 o.SetNumberOfWorkers(1);
                 o.SetMaxParallelism(parallelism);
+                options?.Invoke(o);
             })
             .Start();
     }
@@ -71,19 +73,10 @@ public sealed class RabbitMqBusTests : IAsyncLifetime
         var deliveries = 0;
         var activator = new BuiltinHandlerActivator();
         activator.Handle<TestCommand>(_ => throw new InvalidOperationException("always fails"));
-        _disposables.Add(activator);
-        var bus = Configure.With(activator)
-            .Logging(l => l.Console(LogLevel.Error))
-            .Transport(t => t.UseHubRabbitMq(RabbitMqBroker.ConnectionString, queue))
-            .Options(o =>
-            {
-                o.RetryStrategy(errorQueueName: errorQueue, maxDeliveryAttempts: 1);
-                o.SetNumberOfWorkers(1);
-                o.Decorate<Rebus.Pipeline.IPipeline>(c => new Rebus.Pipeline.PipelineStepInjector(c.Get<Rebus.Pipeline.IPipeline>())
-                    .OnReceive(new CountingStep(() => Interlocked.Increment(ref deliveries)), Rebus.Pipeline.PipelineRelativePosition.Before,
-                        typeof(Rebus.Retry.Simple.DefaultRetryStep)));
-            })
-            .Start();
+        var bus = StartBus(activator, queue, errorQueue, maxDeliveryAttempts: 1, options: o =>
+            o.Decorate<Rebus.Pipeline.IPipeline>(c => new Rebus.Pipeline.PipelineStepInjector(c.Get<Rebus.Pipeline.IPipeline>())
+                .OnReceive(new CountingStep(() => Interlocked.Increment(ref deliveries)), Rebus.Pipeline.PipelineRelativePosition.Before,
+                    typeof(Rebus.Retry.Simple.DefaultRetryStep))));
         await RabbitMqBroker.DeleteQueueAsync(errorQueue); // moving the message to the error queue fails now
 
         await bus.SendLocal(new TestCommand(1));

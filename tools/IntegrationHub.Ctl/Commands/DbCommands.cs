@@ -1,5 +1,4 @@
 using System.CommandLine;
-using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Persistence;
 
 namespace IntegrationHub.Ctl.Commands;
@@ -14,18 +13,12 @@ internal static class DbCommands
 
     public static Command Create()
     {
-        var postgres = new Option<string?>("--postgres")
-        {
-            Description = $"Npgsql connection string (default: ${EnvironmentVariable}, else the local development database)",
-            HelpName = "connection-string",
-        };
+        var postgres = HubctlDatabase.Option();
         var migrate = new Command("migrate", "Apply the database migrations not yet applied, in order, and list them");
         migrate.Options.Add(postgres);
         migrate.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
         {
-            var connectionString = parseResult.GetValue(postgres)
-                                   ?? Environment.GetEnvironmentVariable(EnvironmentVariable)
-                                   ?? HubOptions.DefaultPostgres;
+            var connectionString = HubctlDatabase.ConnectionString(parseResult, postgres);
             IReadOnlyList<HubDatabase.Migration> applied;
             try
             {

@@ -174,23 +174,13 @@ internal static class ErrorsCommands
             m.MessageId,
             m.ShortType ?? "-",
             m.SourceQueue ?? "-",
-            m.FailedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-",
+            TextTable.Time(m.FailedAt),
             m.Attempts?.ToString(CultureInfo.InvariantCulture) ?? "-",
             m.ShortExceptionType ?? "-",
-            Truncate(OneLine(m.ExceptionMessage ?? "-"), MessageColumnWidth),
+            TextTable.Truncate(m.ExceptionMessage ?? "-", MessageColumnWidth),
         }).ToList();
 
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
-        string Format(string[] cells) =>
-            string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-
-        await output.WriteLineAsync(Format(header));
-        foreach (var row in rows)
-        {
-            await output.WriteLineAsync(Format(row));
-        }
-        await output.WriteLineAsync();
-        await output.WriteLineAsync(listing.Messages.Count < listing.Total
+        await TextTable.WriteAsync(output, header, rows, listing.Messages.Count < listing.Total
             ? $"Showing {listing.Messages.Count} of {listing.Total} failed message(s) in '{listing.Queue}' (use --limit to see more)."
             : $"{listing.Total} failed message(s) in '{listing.Queue}'.");
     }
@@ -226,7 +216,7 @@ internal static class ErrorsCommands
         await output.WriteLineAsync("Headers:");
         foreach (var (key, value) in m.Headers.Where(h => h.Key != Rebus.Messages.Headers.ErrorDetails))
         {
-            await output.WriteLineAsync($"  {key} = {Truncate(OneLine(value), 200)}");
+            await output.WriteLineAsync($"  {key} = {TextTable.Truncate(value, 200)}");
         }
 
         await output.WriteLineAsync();
@@ -249,12 +239,6 @@ internal static class ErrorsCommands
             await output.WriteLineAsync(Indent(m.BodyBase64 ?? ""));
         }
     }
-
-    private static string OneLine(string text) =>
-        text.ReplaceLineEndings(" ");
-
-    private static string Truncate(string text, int width) =>
-        text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 3), "...");
 
     private static string Indent(string text) =>
         "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using IntegrationHub.Ctl.Rabbit;
 using Npgsql;
 
 namespace IntegrationHub.Ctl.Commands;
@@ -116,24 +117,11 @@ internal static class OutboxCommands
         string[] header = ["ID", "ENDPOINT", "DESTINATION", "TYPE", "ATTEMPTS", all ? "STATE" : "PARKED AT", "LAST ERROR"];
         var table = rows.Select(r => new[]
         {
-            r.Id.ToString(CultureInfo.InvariantCulture), r.Endpoint, r.Destination, ShortType(r.Type), r.Attempts.ToString(CultureInfo.InvariantCulture),
-            r.ParkedAt is { } parked ? Time(parked) : all ? $"retry {Time(r.NextAttemptAt)}" : "-", Truncate(r.LastError ?? "-"),
+            r.Id.ToString(CultureInfo.InvariantCulture), r.Endpoint, r.Destination, FailedMessage.ShortTypeName(r.Type) ?? "-",
+            r.Attempts.ToString(CultureInfo.InvariantCulture),
+            r.ParkedAt is { } parked ? TextTable.Time(parked) : all ? $"retry {TextTable.Time(r.NextAttemptAt, "now")}" : "-",
+            TextTable.Truncate(r.LastError ?? "-", ErrorColumnWidth),
         }).ToList();
-        var widths = header.Select((h, i) => Math.Max(h.Length, table.Max(r => r[i].Length))).ToArray();
-        string Format(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-        await output.WriteLineAsync(Format(header));
-        foreach (var row in table) await output.WriteLineAsync(Format(row));
-        await output.WriteLineAsync();
-        await output.WriteLineAsync($"{rows.Count} message(s).");
-    }
-
-    static string ShortType(string? type) => type is null ? "-" : type.Split(',')[0].Split('.')[^1];
-
-    static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "now";
-
-    static string Truncate(string text)
-    {
-        text = text.ReplaceLineEndings(" ");
-        return text.Length <= ErrorColumnWidth ? text : string.Concat(text.AsSpan(0, ErrorColumnWidth - 3), "...");
+        await TextTable.WriteAsync(output, header, table, $"{rows.Count} message(s).");
     }
 }

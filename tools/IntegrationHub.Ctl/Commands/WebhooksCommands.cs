@@ -46,7 +46,7 @@ internal static class WebhooksCommands
         var command = new Command("list", "List webhook deliveries, newest first") { status, department, json, limit };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
         {
-            var connectionString = ConnectionString(parseResult, postgres);
+            var connectionString = HubctlDatabase.ConnectionString(parseResult, postgres);
             var deliveries = await Read(connectionString, reader => reader.List(
                 parseResult.GetValue(status), parseResult.GetValue(department), parseResult.GetValue(limit), cancellationToken: cancellationToken));
 
@@ -77,7 +77,7 @@ internal static class WebhooksCommands
 
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, error) =>
         {
-            var connectionString = ConnectionString(parseResult, postgres);
+            var connectionString = HubctlDatabase.ConnectionString(parseResult, postgres);
             List<WebhookDelivery> toReplay;
             if (parseResult.GetValue(allDead))
             {
@@ -127,8 +127,6 @@ internal static class WebhooksCommands
         return command;
     }
 
-    static string ConnectionString(ParseResult parseResult, Option<string?> postgres) => HubctlDatabase.ConnectionString(parseResult, postgres);
-
     static Task<T> Read<T>(string connectionString, Func<IWebhookDeliveryReader, Task<T>> read) =>
         HubctlDatabase.Run(connectionString, "webhook deliveries table", () => read(new PostgreSqlWebhookDeliveryReader(connectionString)));
 
@@ -149,25 +147,9 @@ internal static class WebhooksCommands
         string[] header = ["ID", "DEPARTMENT", "EVENT", "STATUS", "ATTEMPTS", "LAST ATTEMPT", "CODE", "LAST ERROR"];
         var rows = deliveries.Select(d => new[]
         {
-            d.Id, d.Department, d.EventType, d.Status, d.Attempts.ToString(CultureInfo.InvariantCulture), Time(d.LastAttemptAt),
-            d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-", Truncate(d.LastError ?? "-"),
+            d.Id, d.Department, d.EventType, d.Status, d.Attempts.ToString(CultureInfo.InvariantCulture), TextTable.Time(d.LastAttemptAt),
+            d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-", TextTable.Truncate(d.LastError ?? "-", ErrorColumnWidth),
         }).ToList();
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
-        string Format(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-
-        await output.WriteLineAsync(Format(header));
-        foreach (var row in rows)
-            await output.WriteLineAsync(Format(row));
-        await output.WriteLineAsync();
-        await output.WriteLineAsync($"{deliveries.Count} delivery(ies).");
-    }
-
-    static string Time(DateTimeOffset? time) =>
-        time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
-
-    static string Truncate(string text)
-    {
-        text = text.ReplaceLineEndings(" ");
-        return text.Length <= ErrorColumnWidth ? text : string.Concat(text.AsSpan(0, ErrorColumnWidth - 3), "...");
+        await TextTable.WriteAsync(output, header, rows, $"{deliveries.Count} delivery(ies).");
     }
 }
