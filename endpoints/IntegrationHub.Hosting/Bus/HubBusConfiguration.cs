@@ -69,14 +69,15 @@ internal static class HubBusConfiguration
             o.SetMaxParallelism(options.MaxParallelism);
             o.RetryStrategy(errorQueueName: options.ErrorQueue, maxDeliveryAttempts: options.Retries.ImmediateAttempts);
 
-            o.Decorate<ISerializer>(c => new FailFastDeserializer(c.Get<ISerializer>()));
+            o.Decorate<ISerializer>(c => new FailFastDeserializer(c.Get<ISerializer>(), endpointName));
             o.Decorate<IErrorHandler>(c => new DelayedRetryErrorHandler(
                 c.Get<IErrorHandler>(), c.Get<IErrorTracker>(), c.Get<ITransport>(), delays,
                 options.Retries.ImmediateAttempts, c.Get<IRebusTime>(), metrics, c.Get<IRebusLoggerFactory>()));
 
             o.Decorate<IPipeline>(c => new PipelineStepInjector(c.Get<IPipeline>())
                 .OnSend(new HubHeadersStep(endpointName), PipelineRelativePosition.Before, typeof(SerializeOutgoingMessageStep))
-                .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep)));
+                .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep))
+                .OnReceive(new HandlerStageStep(endpointName), PipelineRelativePosition.Before, typeof(DispatchIncomingMessageStep)));
 
             if (durable)
             {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Reflection;
+using IntegrationHub.Hosting.Observability;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -21,6 +23,19 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
 
     public async Task<ISagaData?> Find(Type sagaDataType, string propertyName, object propertyValue)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await FindNow(sagaDataType, propertyName, propertyValue);
+        }
+        finally
+        {
+            StepStages.Record(StepStages.SagaLoad, PostgreSqlUnitOfWork.Current?.Endpoint, started);
+        }
+    }
+
+    async Task<ISagaData?> FindNow(Type sagaDataType, string propertyName, object propertyValue)
     {
         await using var scope = await Connect();
         await using var command = scope.Command(propertyName == nameof(ISagaData.Id)
@@ -47,6 +62,13 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
 
     public async Task Insert(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
     {
+        var started = Stopwatch.GetTimestamp();
+        await InsertNow(sagaData, correlationProperties);
+        StepStages.Record(StepStages.SagaSave, PostgreSqlUnitOfWork.Current?.Endpoint, started);
+    }
+
+    async Task InsertNow(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
+    {
         if (sagaData.Id == Guid.Empty) throw new InvalidOperationException($"Saga data {sagaData.GetType()} has no Id");
         if (sagaData.Revision != 0) throw new InvalidOperationException($"Saga {sagaData.Id} must have revision 0 on insert, not {sagaData.Revision}");
 
@@ -70,6 +92,13 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
     }
 
     public async Task Update(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await UpdateNow(sagaData, correlationProperties);
+        StepStages.Record(StepStages.SagaSave, PostgreSqlUnitOfWork.Current?.Endpoint, started);
+    }
+
+    async Task UpdateNow(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
     {
         await using var scope = await Connect();
         var current = sagaData.Revision;
@@ -101,6 +130,13 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
     }
 
     public async Task Delete(ISagaData sagaData)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await DeleteNow(sagaData);
+        StepStages.Record(StepStages.SagaSave, PostgreSqlUnitOfWork.Current?.Endpoint, started);
+    }
+
+    async Task DeleteNow(ISagaData sagaData)
     {
         await using var scope = await Connect();
         await using (var delete = scope.Command("DELETE FROM hub.sagas WHERE id = @id AND revision = @revision"))

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using IntegrationHub.Hosting.Observability;
 using Npgsql;
 using Rebus.Logging;
 using Rebus.Messages;
@@ -78,8 +80,12 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     public async Task<long[]> Commit()
     {
         var (connection, transaction) = await Begin();
+        var started = Stopwatch.GetTimestamp();
         var ids = await OutboxRows.Insert(connection, transaction, endpoint, OutboxMessages);
+        StepStages.Record(StepStages.OutboxWrite, endpoint, started);
+        var committing = Stopwatch.GetTimestamp();
         await transaction.CommitAsync();
+        StepStages.Record(StepStages.Commit, endpoint, committing);
         return ids;
     }
 
@@ -90,8 +96,13 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     /// Commits, then sends the stored messages at once and hands their outbox rows to the forwarder to remove (in
     /// batches: one commit per handled message, not two); see <see cref="AfterCommitSends"/>.
     /// </summary>
-    public async Task CommitAndDispatch(ITransport transport, OutboxForwarder outbox, ILog log) =>
-        await AfterCommitSends.SendNow(transport, outbox, log, endpoint, OutboxMessages, await Commit());
+    public async Task CommitAndDispatch(ITransport transport, OutboxForwarder outbox, ILog log)
+    {
+        var ids = await Commit();
+        var sending = Stopwatch.GetTimestamp();
+        await AfterCommitSends.SendNow(transport, outbox, log, endpoint, OutboxMessages, ids);
+        StepStages.Record(StepStages.Send, endpoint, sending);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using IntegrationHub.Hosting.Observability;
 using Rebus.Extensions;
 using Rebus.Logging;
 using Rebus.Messages;
@@ -38,8 +40,10 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
 
         try
         {
+            var claiming = Stopwatch.GetTimestamp();
             if (!claimsLate && !await unitOfWork.ClaimInbox())
                 throw new MessageAlreadyHandledException(messageId, endpoint);
+            if (!claimsLate) StepStages.Record(StepStages.InboxClaim, endpoint, claiming);
             await next();
             if (claimsLate)
                 await unitOfWork.Begin(); // the claim, if the handler did no database work of its own
@@ -50,7 +54,17 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
             return;
         }
 
-        transactionContext.OnCommit(_ => unitOfWork.CommitAndDispatch(transport, outbox, _log));
+        var sent = 0L;
+        transactionContext.OnCommit(async _ =>
+        {
+            await unitOfWork.CommitAndDispatch(transport, outbox, _log);
+            sent = Stopwatch.GetTimestamp();
+        });
+        transactionContext.OnAck(_ =>
+        {
+            if (sent != 0) StepStages.Record(StepStages.Ack, endpoint, sent);
+            return Task.CompletedTask;
+        });
     }
 
     static bool AlreadyHandled(Exception exception)
