@@ -203,7 +203,29 @@ public static class HubHostingExtensions
     internal static void ApplyConnectionStrings(HubOptions options, IConfiguration configuration)
     {
         options.RabbitMqConnectionString = configuration.GetConnectionString("RabbitMq") ?? HubOptions.DefaultRabbitMq;
-        options.PostgresConnectionString = configuration.GetConnectionString("Postgres") ?? HubOptions.DefaultPostgres;
+        options.PostgresConnectionString = WithAutoPrepare(configuration.GetConnectionString("Postgres") ?? HubOptions.DefaultPostgres);
+    }
+
+    /// <summary>
+    /// Npgsql prepares the statements a connection runs often (a durable step runs the same few on every message), so
+    /// the server parses and plans them once per connection. A connection string that sets <c>Max Auto Prepare</c>
+    /// keeps its value (0 turns it off, as a transaction-pooling proxy such as PgBouncer before 1.21 needs).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            return connectionString; // the settings check reports it
+        }
+        if (builder.ContainsKey("Max Auto Prepare")) return connectionString;
+        builder.MaxAutoPrepare = 32;
+        builder.AutoPrepareMinUsages = 2;
+        return builder.ConnectionString;
     }
 }
 

@@ -16,6 +16,7 @@ using Rebus.Serialization;
 using Rebus.Time;
 using Rebus.Transport;
 using Rebus.Transport.InMem;
+using Rebus.Workers.ThreadPoolBased;
 
 namespace IntegrationHub.Hosting.Bus;
 
@@ -67,6 +68,7 @@ internal static class HubBusConfiguration
             o.SetBusName(endpointName);
             o.SetNumberOfWorkers(options.Workers);
             o.SetMaxParallelism(options.MaxParallelism);
+            o.Register<IBackoffStrategy>(_ => new HubBackoffStrategy());
             o.RetryStrategy(errorQueueName: options.ErrorQueue, maxDeliveryAttempts: options.Retries.ImmediateAttempts);
 
             o.Decorate<ISerializer>(c => new FailFastDeserializer(c.Get<ISerializer>(), endpointName));

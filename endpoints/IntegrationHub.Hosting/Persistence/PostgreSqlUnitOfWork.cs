@@ -20,6 +20,7 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     const string Key = "hub-postgresql-unit-of-work";
 
     readonly ConcurrentQueue<(string Destination, TransportMessage Message)> _outgoing = new();
+    readonly List<DeferredWrite> _deferred = [];
     NpgsqlConnection? _connection;
     NpgsqlTransaction? _transaction;
 
@@ -76,13 +77,47 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
 
     public void Enqueue(string destination, TransportMessage message) => _outgoing.Enqueue((destination, message));
 
-    /// <summary>Stores the outgoing messages and commits; returns the outbox ids to delete once they are sent.</summary>
+    /// <summary>
+    /// A write that nothing in this transaction reads back (saga changes): it goes to the database with the outbox rows,
+    /// in one round trip at <see cref="Commit"/>. <paramref name="check"/> is given the rows it changed and returns the
+    /// exception that must stop the commit (a concurrent change), or null; <paramref name="failure"/> may say what a
+    /// database error of this write means (a unique violation as a concurrent insert, say).
+    /// </summary>
+    public void Defer(NpgsqlBatchCommand command, Func<int, Exception?>? check = null, Func<PostgresException, Exception?>? failure = null) =>
+        _deferred.Add(new(command, check, failure));
+
+    /// <summary>
+    /// Writes the deferred changes and the outgoing messages (one round trip), then commits; returns the outbox ids to
+    /// delete once the messages are sent. A failed check or write rolls everything back (the transaction is disposed).
+    /// </summary>
     public async Task<long[]> Commit()
     {
         var (connection, transaction) = await Begin();
-        var started = Stopwatch.GetTimestamp();
-        var ids = await OutboxRows.Insert(connection, transaction, endpoint, OutboxMessages);
-        StepStages.Record(StepStages.OutboxWrite, endpoint, started);
+        var messages = OutboxMessages;
+        long[] ids = [];
+        if (_deferred.Count > 0 || messages.Count > 0)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            // The outbox insert first: its ids are then the first result set.
+            if (messages.Count > 0) batch.BatchCommands.Add(OutboxRows.Command(endpoint, messages));
+            foreach (var write in _deferred) batch.BatchCommands.Add(write.Command);
+            try
+            {
+                await using var reader = await batch.ExecuteReaderAsync();
+                if (messages.Count > 0) ids = await OutboxRows.ReadIds(reader, messages.Count);
+                while (await reader.NextResultAsync()) { }
+            }
+            catch (PostgresException exception) when (_deferred.FirstOrDefault(w => w.Command == exception.BatchCommand).Failure?.Invoke(exception) is { } meaning)
+            {
+                throw meaning;
+            }
+            foreach (var write in _deferred)
+                if (write.Check?.Invoke((int)Math.Min(write.Command.RecordsAffected, int.MaxValue)) is { } conflict)
+                    throw conflict;
+            StepStages.Record(StepStages.OutboxWrite, endpoint, started);
+        }
+
         var committing = Stopwatch.GetTimestamp();
         await transaction.CommitAsync();
         StepStages.Record(StepStages.Commit, endpoint, committing);
@@ -92,17 +127,7 @@ internal sealed class PostgreSqlUnitOfWork(string connectionString, string endpo
     /// <summary>The messages the handler or API sent in this unit of work, as the outbox stores them.</summary>
     public IReadOnlyCollection<OutboxMessage> OutboxMessages => _outgoing.Select(o => new OutboxMessage(messageId, o.Destination, o.Message)).ToList();
 
-    /// <summary>
-    /// Commits, then sends the stored messages at once and hands their outbox rows to the forwarder to remove (in
-    /// batches: one commit per handled message, not two); see <see cref="AfterCommitSends"/>.
-    /// </summary>
-    public async Task CommitAndDispatch(ITransport transport, OutboxForwarder outbox, ILog log)
-    {
-        var ids = await Commit();
-        var sending = Stopwatch.GetTimestamp();
-        await AfterCommitSends.SendNow(transport, outbox, log, endpoint, OutboxMessages, ids);
-        StepStages.Record(StepStages.Send, endpoint, sending);
-    }
+    readonly record struct DeferredWrite(NpgsqlBatchCommand Command, Func<int, Exception?>? Check, Func<PostgresException, Exception?>? Failure);
 
     public async ValueTask DisposeAsync()
     {

@@ -10,8 +10,8 @@ namespace IntegrationHub.Hosting.Persistence;
 
 /// <summary>
 /// Wraps the handling of each message in a <see cref="PostgreSqlUnitOfWork"/>: skips messages the endpoint already
-/// handled, commits saga changes and outgoing messages together, then sends the messages at once and removes them
-/// from the outbox. If sending fails after the commit, the <see cref="OutboxForwarder"/> sends them later.
+/// handled, commits saga changes and outgoing messages together (at the end of the pipeline, inside the retries),
+/// then — when Rebus completes the message, before its ack — sends the messages and removes them from the outbox. If sending fails after the commit, the <see cref="OutboxForwarder"/> sends them later.
 /// A message whose handler calls an external system (<see cref="ExternalCallMessages"/>) opens no connection until
 /// the handler's first database work, after the call: its inbox claim is made then, or at the end.
 /// </summary>
@@ -38,15 +38,21 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
         unitOfWork.AttachTo(transactionContext);
         transactionContext.OnDisposed(_ => unitOfWork.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
+        long[] outboxIds;
         try
         {
             var claiming = Stopwatch.GetTimestamp();
-            if (!claimsLate && !await unitOfWork.ClaimInbox())
-                throw new MessageAlreadyHandledException(messageId, endpoint);
-            if (!claimsLate) StepStages.Record(StepStages.InboxClaim, endpoint, claiming);
+            if (!claimsLate)
+            {
+                if (!await unitOfWork.ClaimInbox())
+                    throw new MessageAlreadyHandledException(messageId, endpoint);
+                StepStages.Record(StepStages.InboxClaim, endpoint, claiming);
+            }
             await next();
             if (claimsLate)
                 await unitOfWork.Begin(); // the claim, if the handler did no database work of its own
+            // Committed here, inside the retries: a concurrent saga change found by the commit is retried like any failure.
+            outboxIds = await unitOfWork.Commit();
         }
         catch (Exception exception) when (AlreadyHandled(exception))
         {
@@ -54,15 +60,18 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
             return;
         }
 
-        var sent = 0L;
+        // After the commit, before the ack: what was committed is sent (or left to the outbox forwarder) first.
+        var committed = 0L;
         transactionContext.OnCommit(async _ =>
         {
-            await unitOfWork.CommitAndDispatch(transport, outbox, _log);
-            sent = Stopwatch.GetTimestamp();
+            var sending = Stopwatch.GetTimestamp();
+            await AfterCommitSends.SendNow(transport, outbox, _log, endpoint, unitOfWork.OutboxMessages, outboxIds);
+            StepStages.Record(StepStages.Send, endpoint, sending);
+            committed = Stopwatch.GetTimestamp();
         });
         transactionContext.OnAck(_ =>
         {
-            if (sent != 0) StepStages.Record(StepStages.Ack, endpoint, sent);
+            if (committed != 0) StepStages.Record(StepStages.Ack, endpoint, committed);
             return Task.CompletedTask;
         });
     }
