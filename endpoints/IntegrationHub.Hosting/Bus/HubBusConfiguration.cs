@@ -90,7 +90,8 @@ internal static class HubBusConfiguration
                     var outbox = c.Get<OutboxForwarder>(); // started with the bus, disposed with it
                     return new PipelineStepInjector(c.Get<IPipeline>())
                         .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), outbox, externalCalls, c.Get<IRebusLoggerFactory>()),
-                            PipelineRelativePosition.After, typeof(DefaultRetryStep));
+                            PipelineRelativePosition.After, typeof(DefaultRetryStep))
+                        .OnReceive(new InboxClaimStep(), PipelineRelativePosition.Before, typeof(HandlerStageStep));
                 });
             }
         });

@@ -32,23 +32,26 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
     {
         var started = Stopwatch.GetTimestamp();
         var unitOfWork = PostgreSqlUnitOfWork.Current;
-        await using var scope = await Connect(unitOfWork);
-        await using var command = scope.Command(propertyName == nameof(ISagaData.Id)
+        var query = new NpgsqlBatchCommand(propertyName == nameof(ISagaData.Id)
             ? "SELECT saga_type, data FROM hub.sagas WHERE id = @id"
             : """
               SELECT s.saga_type, s.data FROM hub.sagas s JOIN hub.saga_index i ON i.saga_id = s.id
               WHERE i.saga_type = @saga_type AND i.key = @key AND i.value = @value
               """);
         if (propertyName == nameof(ISagaData.Id))
-            command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = propertyValue is Guid g ? g : Guid.Parse(propertyValue.ToString()!) });
+            query.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = propertyValue is Guid g ? g : Guid.Parse(propertyValue.ToString()!) });
         else
         {
-            command.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaDataType) });
-            command.Parameters.Add(new("key", NpgsqlDbType.Text) { Value = propertyName });
-            command.Parameters.Add(new("value", NpgsqlDbType.Text) { Value = propertyValue?.ToString() ?? "" });
+            query.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaDataType) });
+            query.Parameters.Add(new("key", NpgsqlDbType.Text) { Value = propertyName });
+            query.Parameters.Add(new("value", NpgsqlDbType.Text) { Value = propertyValue?.ToString() ?? "" });
         }
 
-        await using var reader = await command.ExecuteReaderAsync();
+        // In a unit of work: with the message's inbox claim, if that is still to be made (one round trip for both).
+        await using var own = unitOfWork is null ? await OwnConnection() : null;
+        var (batch, reader) = unitOfWork is not null ? await unitOfWork.Query(query) : await Execute(own!, query);
+        await using var _ = batch;
+        await using var __ = reader;
         if (!await reader.ReadAsync()) return null;
         var storedType = Type.GetType(reader.GetString(0), throwOnError: false);
         if (storedType is null || !sagaDataType.IsAssignableFrom(storedType)) return null;
@@ -58,6 +61,19 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
             Loaded.AddOrUpdate(data, (ISagaData)JsonSerializer.Deserialize(json, storedType, Json)!);
         StepStages.Record(StepStages.SagaLoad, unitOfWork?.Endpoint, started);
         return data;
+    }
+
+    async Task<NpgsqlConnection> OwnConnection()
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    static async Task<(NpgsqlBatch, NpgsqlDataReader)> Execute(NpgsqlConnection connection, NpgsqlBatchCommand query)
+    {
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { query } };
+        return (batch, await batch.ExecuteReaderAsync());
     }
 
     public async Task Insert(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
@@ -188,32 +204,6 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
         finally
         {
             data.Revision = current;
-        }
-    }
-
-    async Task<Scope> Connect(PostgreSqlUnitOfWork? unitOfWork)
-    {
-        if (unitOfWork is not null)
-        {
-            var (shared, transaction) = await unitOfWork.Begin();
-            return new Scope(shared, transaction, owned: false);
-        }
-
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        return new Scope(connection, await connection.BeginTransactionAsync(), owned: true);
-    }
-
-    /// <summary>Either the handler's unit of work or a transaction of our own (reads only).</summary>
-    sealed class Scope(NpgsqlConnection connection, NpgsqlTransaction transaction, bool owned) : IAsyncDisposable
-    {
-        public NpgsqlCommand Command(string sql) => new(sql, connection, transaction);
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!owned) return;
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
         }
     }
 }

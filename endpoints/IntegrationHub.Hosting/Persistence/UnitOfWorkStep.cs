@@ -34,24 +34,17 @@ internal sealed class UnitOfWorkStep(string connectionString, string endpoint, I
         var transactionContext = context.Load<ITransactionContext>();
         var messageId = headers.GetValueOrDefault(Headers.MessageId) ?? "";
         var claimsLate = externalCalls.Contains(headers.GetValueOrDefault(Headers.Type));
-        var unitOfWork = new PostgreSqlUnitOfWork(connectionString, endpoint, messageId, claimsOnBegin: claimsLate);
+        var unitOfWork = new PostgreSqlUnitOfWork(connectionString, endpoint, messageId,
+            claimsLate ? InboxClaim.AtFirstDatabaseWork : InboxClaim.BeforeHandlers);
         unitOfWork.AttachTo(transactionContext);
         transactionContext.OnDisposed(_ => unitOfWork.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
         long[] outboxIds;
         try
         {
-            var claiming = Stopwatch.GetTimestamp();
-            if (!claimsLate)
-            {
-                if (!await unitOfWork.ClaimInbox())
-                    throw new MessageAlreadyHandledException(messageId, endpoint);
-                StepStages.Record(StepStages.InboxClaim, endpoint, claiming);
-            }
+            // The inbox claim is made by the first statement (InboxClaimStep, or the saga lookup with it).
             await next();
-            if (claimsLate)
-                await unitOfWork.Begin(); // the claim, if the handler did no database work of its own
-            // Committed here, inside the retries: a concurrent saga change found by the commit is retried like any failure.
+            // Committed here (with the claim, if the handler did no database work of its own), inside the retries: a concurrent saga change found by the commit is retried like any failure.
             outboxIds = await unitOfWork.Commit();
         }
         catch (Exception exception) when (AlreadyHandled(exception))
@@ -93,4 +86,16 @@ internal sealed class ExternalCallMessages(IEnumerable<Type> types)
     readonly HashSet<string> _typeNames = types.Select(t => t.GetSimpleAssemblyQualifiedName()).ToHashSet(StringComparer.Ordinal);
 
     public bool Contains(string? typeHeader) => typeHeader is not null && _typeNames.Contains(typeHeader);
+}
+
+/// <summary>Claims the message in the inbox just before its handlers run, unless the saga lookup already did.</summary>
+[StepDocumentation("Records the message in the endpoint's inbox before its handlers run (a redelivery stops here).")]
+internal sealed class InboxClaimStep : IIncomingStep
+{
+    public async Task Process(IncomingStepContext context, Func<Task> next)
+    {
+        if (PostgreSqlUnitOfWork.In(context.Load<ITransactionContext>()) is { } unitOfWork)
+            await unitOfWork.ClaimBeforeHandlers();
+        await next();
+    }
 }
