@@ -150,11 +150,17 @@ public sealed record SagaPoint(int InFlight, int Parallelism, ushort Prefetch, i
         return new SagaPoint(inFlight, parallelism, (ushort)Math.Min(2 * parallelism, 1000), parallelism + 16, Math.Max(sagas, 2 * inFlight));
     }
 
-    /// <summary>A pool of its own per scenario (Application Name), so one scenario's idle connections can be closed before the next runs.</summary>
+    /// <summary>
+    /// A pool of its own per scenario (Application Name), so one scenario's idle connections can be closed before the
+    /// next runs; and for every scenario the Npgsql settings the hub uses by default (prepared statements, no reset per use).
+    /// </summary>
     public string Postgres(string connectionString, string scenario) => new Npgsql.NpgsqlConnectionStringBuilder(connectionString)
     {
         MaxPoolSize = PoolSize,
         ApplicationName = $"bench-{scenario}",
+        MaxAutoPrepare = 32,
+        AutoPrepareMinUsages = 2,
+        NoResetOnClose = true,
     }.ConnectionString;
 
     public override string ToString() => $"{InFlight} in flight (parallelism {Parallelism}, prefetch {Prefetch}, pool {PoolSize}, {Sagas} sagas/round)";
