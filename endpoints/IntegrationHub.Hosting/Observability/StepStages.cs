@@ -36,8 +36,7 @@ public static class StepStages
     /// <summary>Records the time since <paramref name="started"/> (a <see cref="Stopwatch.GetTimestamp"/>).</summary>
     internal static void Record(string stage, string? endpoint, long started)
     {
-        if (!Duration.Enabled) return;
-        Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("stage", stage), new("endpoint", endpoint ?? "unknown"));
+        if (Duration.Enabled) Record(stage, endpoint, Stopwatch.GetElapsedTime(started));
     }
 
     internal static void Record(string stage, string? endpoint, TimeSpan elapsed)
