@@ -165,8 +165,11 @@ public sealed class DurableBaselineScenario(string rabbitMq, string postgres, st
 
     public async Task<Uri> Start()
     {
-        // prepared statements as the hub has them (HubHostingExtensions.WithAutoPrepare)
-        _database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres) { MaxAutoPrepare = 32, AutoPrepareMinUsages = 2 }.ConnectionString);
+        // the Npgsql settings the hub uses by default (HubHostingExtensions.WithAutoPrepare)
+        _database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres)
+        {
+            MaxAutoPrepare = 32, AutoPrepareMinUsages = 2, NoResetOnClose = true,
+        }.ConnectionString);
         await using (var connection = await _database.OpenConnectionAsync())
         await using (var create = new NpgsqlCommand(Schema, connection))
             await create.ExecuteNonQueryAsync();
@@ -743,7 +746,7 @@ public static class GatewayBench
             else Console.Error.WriteLine($"cleanup: {ProvidersQueue} existed before the run and is left in place (with the benchmark's messages)");
             if (createdGateway) queues.Add(gatewayQueue);
             await Broker.Delete(options.RabbitMq, queues, []);
-            await Admin(options.Postgres, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await DropDatabase(options.Postgres, database);
         }
 
         var errors = scenarios.Select((_, s) => latencies.Sum(r => r[s].Errors)).ToArray();
@@ -858,6 +861,33 @@ public static class GatewayBench
         await using var connection = await factory.CreateConnectionAsync("bench-gw-count");
         await using var channel = await connection.CreateChannelAsync();
         return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+    }
+
+    /// <summary>
+    /// Best effort, like the queues' cleanup, so that a failed drop does not lose the run's results. <c>WITH (FORCE)</c>
+    /// fails while a session of another role is connected (another user's tool looking at every database), so it is
+    /// retried a few times.
+    /// </summary>
+    static async Task DropDatabase(string connectionString, string database)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Admin(connectionString, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException exception) when (attempt < 5)
+            {
+                Console.Error.WriteLine($"cleanup: could not drop database {database} ({exception.MessageText}); retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception exception)
+            {
+                Console.Error.WriteLine($"cleanup: could not drop database {database}: {exception.Message}; drop it by hand");
+                return;
+            }
+        }
     }
 
     static async Task Admin(string connectionString, string sql)
