@@ -675,7 +675,8 @@ public static class SagaBench
                     result.Notes.Add("");
                     result.Notes.Add("| hub stage (mean ms per step, median of rounds) | " + string.Join(" | ", StepStages.All) + " |");
                     result.Notes.Add("|---|" + string.Concat(StepStages.All.Select(_ => "---:|")));
-                    result.Notes.Add("| ms | " + string.Join(" | ", StepStages.All.Select(s => $"{Measure.Median(hubStages.Select(h => h[s])):0.000}")) + " |");
+                    // a stage no step went through (the claim, when it goes with the saga lookup) is "–", not 0
+                    result.Notes.Add("| ms | " + string.Join(" | ", StepStages.All.Select(s => Measure.Median(hubStages.Select(h => h[s])) is var ms && double.IsNaN(ms) ? "–" : $"{ms:0.000}")) + " |");
                 }
                 results.Add(result);
             }
