@@ -185,65 +185,97 @@ public interface ISagaScenario : IAsyncDisposable
 /// <summary>The saga row work of one step, as the raw scenarios do it (what the hub's storage does, without a framework).</summary>
 static class RawSagaRows
 {
-    public const string Schema = """
-        CREATE SCHEMA IF NOT EXISTS bench;
-        CREATE TABLE IF NOT EXISTS bench.saga (id uuid PRIMARY KEY, revision integer NOT NULL, data jsonb NOT NULL);
-        CREATE TABLE IF NOT EXISTS bench.inbox (message_id text PRIMARY KEY, processed_at timestamptz NOT NULL DEFAULT now());
-        CREATE TABLE IF NOT EXISTS bench.outbox (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, destination text NOT NULL,
-                                   body bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-        """;
-
-    public static async Task Create(string connectionString)
+    /// <summary>Tables of their own per scenario (schema), so one scenario's rows and indexes do not slow another.</summary>
+    public static async Task Create(string connectionString, string schema)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(Schema, connection);
+        await using var command = new NpgsqlCommand($"""
+            CREATE SCHEMA IF NOT EXISTS {schema};
+            CREATE TABLE IF NOT EXISTS {schema}.saga (id uuid PRIMARY KEY, revision integer NOT NULL, data jsonb NOT NULL);
+            CREATE TABLE IF NOT EXISTS {schema}.inbox (message_id text PRIMARY KEY, processed_at timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS {schema}.outbox (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, destination text NOT NULL,
+                                       body bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+            """, connection);
         await command.ExecuteNonQueryAsync();
     }
 
-    public static NpgsqlCommand SagaWrite(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, int step, int steps)
+    /// <summary>INSERT (step 0), UPDATE by revision, or DELETE (last step) of the saga row; one row changed when all is well.</summary>
+    public static NpgsqlBatchCommand SagaWrite(string schema, Guid id, int step, int steps)
     {
-        var sql = step == 0 ? "INSERT INTO bench.saga (id, revision, data) VALUES (@id, 0, @data)"
-            : step == steps ? "DELETE FROM bench.saga WHERE id = @id AND revision = @revision"
-            : "UPDATE bench.saga SET revision = revision + 1, data = @data WHERE id = @id AND revision = @revision";
-        var saga = new NpgsqlCommand(sql, connection, transaction);
+        var sql = step == 0 ? $"INSERT INTO {schema}.saga (id, revision, data) VALUES (@id, 0, @data)"
+            : step == steps ? $"DELETE FROM {schema}.saga WHERE id = @id AND revision = @revision"
+            : $"UPDATE {schema}.saga SET revision = revision + 1, data = @data WHERE id = @id AND revision = @revision";
+        var saga = new NpgsqlBatchCommand(sql);
         saga.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
         saga.Parameters.Add(new("revision", NpgsqlDbType.Integer) { Value = step - 1 });
         saga.Parameters.Add(new("data", NpgsqlDbType.Jsonb) { Value = $"{{\"Key\":\"{id:N}\",\"Done\":{step},\"Steps\":{steps}}}" });
         return saga;
     }
 
-    /// <summary>INSERT of the inbox row; false when it was there (a redelivery).</summary>
-    public static async Task<bool> Claim(NpgsqlConnection connection, NpgsqlTransaction transaction, string messageId)
+    public static NpgsqlBatchCommand Claim(string schema, string messageId)
     {
-        await using var inbox = new NpgsqlCommand("INSERT INTO bench.inbox (message_id) VALUES (@id) ON CONFLICT DO NOTHING", connection, transaction);
-        inbox.Parameters.AddWithValue("id", messageId);
-        return await inbox.ExecuteNonQueryAsync() == 1;
+        var claim = new NpgsqlBatchCommand($"INSERT INTO {schema}.inbox (message_id) VALUES (@id) ON CONFLICT DO NOTHING RETURNING 1");
+        claim.Parameters.AddWithValue("id", messageId);
+        return claim;
     }
 
-    public static async Task<long> Outbox(NpgsqlConnection connection, NpgsqlTransaction transaction, byte[] body)
+    public static NpgsqlBatchCommand Outbox(string schema, byte[] body)
     {
-        await using var outbox = new NpgsqlCommand("INSERT INTO bench.outbox (destination, body) VALUES ('bench', @body) RETURNING id", connection, transaction);
+        var outbox = new NpgsqlBatchCommand($"INSERT INTO {schema}.outbox (destination, body) VALUES ('bench', @body) RETURNING id");
         outbox.Parameters.AddWithValue("body", body);
-        return (long)(await outbox.ExecuteScalarAsync())!;
+        return outbox;
+    }
+}
+
+/// <summary>Deletes sent outbox rows every 250 ms in one statement on a connection of its own, as the hub's forwarder does.</summary>
+sealed class OutboxRowDeleter(string connectionString, string schema) : IAsyncDisposable
+{
+    readonly System.Collections.Concurrent.ConcurrentQueue<long> _sent = new();
+    readonly CancellationTokenSource _stop = new();
+    Task? _loop;
+
+    public void Start() => _loop = Task.Run(Run);
+
+    public void Sent(long id) => _sent.Enqueue(id);
+
+    async Task Run()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                var ids = new List<long>();
+                while (_sent.TryDequeue(out var id)) ids.Add(id);
+                if (ids.Count == 0) continue;
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                await using var delete = new NpgsqlCommand($"DELETE FROM {schema}.outbox WHERE id = ANY(@ids)", connection);
+                delete.Parameters.AddWithValue("ids", ids.ToArray());
+                await delete.ExecuteNonQueryAsync();
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
-    public static async Task DeleteOutbox(string connectionString, long[] ids)
+    public async ValueTask DisposeAsync()
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var delete = new NpgsqlCommand("DELETE FROM bench.outbox WHERE id = ANY(@ids)", connection);
-        delete.Parameters.AddWithValue("ids", ids);
-        await delete.ExecuteNonQueryAsync();
+        await _stop.CancelAsync();
+        if (_loop is not null) await _loop;
     }
 }
 
 /// <summary>
-/// Npgsql alone doing the row work of a saga step with an outbox, K chains of sequential transactions:
-/// BEGIN; INSERT/UPDATE/DELETE the saga row; INSERT inbox row; INSERT outbox row; COMMIT; then DELETE the outbox row.
+/// Npgsql alone doing the row work of a saga step with an outbox, K chains of sequential transactions, each one
+/// batch — INSERT/UPDATE/DELETE of the saga row, INSERT of the inbox row, INSERT of the outbox row — and COMMIT; sent
+/// outbox rows deleted in batches. No broker: the database-only ceiling.
 /// </summary>
 public sealed class RawPostgresScenario(string connectionString) : ISagaScenario
 {
+    const string Schema = "bench_pg";
+    OutboxRowDeleter? _deleter;
+
     public string Name => "raw-pg";
 
     public StepLatencies Latencies { get; } = new();
@@ -253,7 +285,9 @@ public sealed class RawPostgresScenario(string connectionString) : ISagaScenario
     public async Task Start(SagaPoint point)
     {
         Postgres = point.Postgres(connectionString, Name);
-        await RawSagaRows.Create(Postgres);
+        await RawSagaRows.Create(Postgres, Schema);
+        _deleter = new OutboxRowDeleter(Postgres, Schema);
+        _deleter.Start();
     }
 
     public async Task<double> Run(int sagas, int parallel, int steps)
@@ -274,41 +308,44 @@ public sealed class RawPostgresScenario(string connectionString) : ISagaScenario
 
     async Task Transaction(Guid id, int step, int steps, byte[] body)
     {
-        long outboxId;
-        await using (var connection = new NpgsqlConnection(Postgres))
+        await using var connection = new NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var saga = RawSagaRows.SagaWrite(Schema, id, step, steps);
+        await using (var batch = new NpgsqlBatch(connection, transaction)
+                     { BatchCommands = { RawSagaRows.Outbox(Schema, body), saga, RawSagaRows.Claim(Schema, $"{id:N}/{step}") } })
+        await using (var reader = await batch.ExecuteReaderAsync())
         {
-            await connection.OpenAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
-            await using (var saga = RawSagaRows.SagaWrite(connection, transaction, id, step, steps))
-                if (await saga.ExecuteNonQueryAsync() != 1) throw new InvalidOperationException($"saga {id} step {step}: row not written");
-            await RawSagaRows.Claim(connection, transaction, $"{id:N}/{step}");
-            outboxId = await RawSagaRows.Outbox(connection, transaction, body);
-            await transaction.CommitAsync();
+            if (!await reader.ReadAsync()) throw new InvalidOperationException("no outbox id");
+            _deleter!.Sent(reader.GetInt64(0));
+            while (await reader.NextResultAsync()) { }
         }
-
-        // the hub deletes sent outbox rows on a connection of its own, after the send
-        await RawSagaRows.DeleteOutbox(Postgres, [outboxId]);
+        if (saga.RecordsAffected != 1) throw new InvalidOperationException($"saga {id} step {step}: row not written");
+        await transaction.CommitAsync();
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_deleter is not null) await _deleter.DisposeAsync();
+        _deleter = null;
+    }
 }
 
 /// <summary>
 /// The least an exactly-once saga step over a broker can cost, without a framework: RabbitMQ.Client consumes a step
-/// (manual ack, prefetch and consumer concurrency as the point says) → one Npgsql transaction: inbox INSERT (a
-/// redelivery stops there), saga row SELECT then INSERT/UPDATE/DELETE by revision (jsonb), outbox INSERT, COMMIT → a
-/// confirmed persistent publish of the next step into the same quorum queue → ack. Sent outbox rows are deleted in
-/// batches on a connection of their own, as the hub's forwarder does. Messages are small JSON; no serializer library.
+/// (manual ack, prefetch and consumer concurrency as the point says) → one Npgsql transaction in the hub's three round
+/// trips: the inbox claim (a redelivery stops there) with the saga row's SELECT; the saga INSERT/UPDATE/DELETE by
+/// revision (jsonb) with the outbox INSERT; COMMIT → a confirmed persistent publish of the next step into the same
+/// quorum queue → ack. Sent outbox rows are deleted in batches, as the hub's forwarder does. Messages are small JSON.
 /// </summary>
 public sealed class RawDurableScenario(string rabbitMq, string connectionString, string queue) : ISagaScenario
 {
+    const string _schema = "bench_durable";
     readonly SagaTracker _tracker = new();
-    readonly System.Collections.Concurrent.ConcurrentQueue<long> _sent = new();
-    readonly CancellationTokenSource _stop = new();
     IConnection? _connection;
     IChannel? _consumer;
     PublisherChannels? _publishers;
-    Task? _deleter;
+    OutboxRowDeleter? _deleter;
     int _steps;
 
     public string Name => "raw-durable";
@@ -320,7 +357,7 @@ public sealed class RawDurableScenario(string rabbitMq, string connectionString,
     public async Task Start(SagaPoint point)
     {
         Postgres = point.Postgres(connectionString, Name);
-        await RawSagaRows.Create(Postgres);
+        await RawSagaRows.Create(Postgres, _schema);
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq), ConsumerDispatchConcurrency = (ushort)point.Parallelism };
         _connection = await factory.CreateConnectionAsync("bench-raw-durable");
         _publishers = await PublisherChannels.Open(_connection, point.Parallelism);
@@ -331,7 +368,8 @@ public sealed class RawDurableScenario(string rabbitMq, string connectionString,
         var consumer = new AsyncEventingBasicConsumer(_consumer);
         consumer.ReceivedAsync += (_, delivery) => Step(delivery);
         await _consumer.BasicConsumeAsync(queue, autoAck: false, consumer);
-        _deleter = Task.Run(DeleteSent);
+        _deleter = new OutboxRowDeleter(Postgres, _schema);
+        _deleter.Start();
     }
 
     async Task Step(BasicDeliverEventArgs delivery)
@@ -340,55 +378,62 @@ public sealed class RawDurableScenario(string rabbitMq, string connectionString,
         var id = Guid.ParseExact(key, "N");
         long outboxId = 0;
         var next = number < _steps ? System.Text.Encoding.UTF8.GetBytes($"{{\"Key\":\"{key}\",\"Number\":{number + 1}}}") : null;
+        bool claimed;
         await using (var connection = new NpgsqlConnection(Postgres))
         {
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            if (await RawSagaRows.Claim(connection, transaction, delivery.BasicProperties.MessageId!))
+            // Round trip 1: the claim and the saga read together, as the hub does.
+            await using (var first = new NpgsqlBatch(connection, transaction))
             {
-                if (number > 0)
+                first.BatchCommands.Add(RawSagaRows.Claim(_schema, delivery.BasicProperties.MessageId!));
+                var read = new NpgsqlBatchCommand($"SELECT revision, data FROM {_schema}.saga WHERE id = @id");
+                read.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
+                first.BatchCommands.Add(read);
+                await using var reader = await first.ExecuteReaderAsync();
+                claimed = await reader.ReadAsync();
+                await reader.NextResultAsync();
+                if (claimed && number > 0 && (!await reader.ReadAsync() || reader.GetInt32(0) != number - 1))
+                    throw new InvalidOperationException($"saga {key} step {number}: not at revision {number - 1}");
+                if (claimed && number > 0) _ = reader.GetString(1);
+            }
+            if (claimed)
+            {
+                // Round trip 2: the saga write and the outbox row; then the commit.
+                await using (var second = new NpgsqlBatch(connection, transaction))
                 {
-                    await using var read = new NpgsqlCommand("SELECT revision, data FROM bench.saga WHERE id = @id", connection, transaction);
-                    read.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
-                    await using var reader = await read.ExecuteReaderAsync();
-                    if (!await reader.ReadAsync() || reader.GetInt32(0) != number - 1)
-                        throw new InvalidOperationException($"saga {key} step {number}: not at revision {number - 1}");
-                    _ = reader.GetString(1);
+                    var saga = RawSagaRows.SagaWrite(_schema, id, number, _steps);
+                    second.BatchCommands.Add(saga);
+                    NpgsqlBatchCommand? outbox = null;
+                    if (next is not null)
+                    {
+                        outbox = RawSagaRows.Outbox(_schema, next);
+                        second.BatchCommands.Insert(0, outbox);
+                    }
+                    await using (var reader = await second.ExecuteReaderAsync())
+                    {
+                        if (outbox is not null && await reader.ReadAsync()) outboxId = reader.GetInt64(0);
+                        while (await reader.NextResultAsync()) { }
+                    }
+                    if (saga.RecordsAffected != 1) throw new InvalidOperationException($"saga {key} step {number}: row not written");
                 }
-                await using (var saga = RawSagaRows.SagaWrite(connection, transaction, id, number, _steps))
-                    if (await saga.ExecuteNonQueryAsync() != 1) throw new InvalidOperationException($"saga {key} step {number}: row not written");
-                if (next is not null) outboxId = await RawSagaRows.Outbox(connection, transaction, next);
                 await transaction.CommitAsync();
                 _tracker.Handled(key);
             }
         }
 
-        if (next is not null)
+        // A redelivery of a committed step (claim refused) sends nothing: its outbox row is the forwarder's to send.
+        if (claimed && next is not null)
         {
             var properties = new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString("N"), ContentType = "application/json" };
             await _publishers!.Publish(queue, properties, next); // returns when the broker confirmed it
-            _sent.Enqueue(outboxId);
+            _deleter!.Sent(outboxId);
         }
-        else if (number == _steps)
+        else if (claimed && number == _steps)
         {
             _tracker.Completed(key);
         }
         await _consumer!.BasicAckAsync(delivery.DeliveryTag, multiple: false);
-    }
-
-    async Task DeleteSent()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                var ids = new List<long>();
-                while (_sent.TryDequeue(out var id)) ids.Add(id);
-                if (ids.Count > 0) await RawSagaRows.DeleteOutbox(Postgres, ids.ToArray());
-            }
-        }
-        catch (OperationCanceledException) { }
     }
 
     static (string Key, int Number) Parse(ReadOnlySpan<byte> body)
@@ -417,8 +462,7 @@ public sealed class RawDurableScenario(string rabbitMq, string connectionString,
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        if (_deleter is not null) await _deleter;
+        if (_deleter is not null) await _deleter.DisposeAsync();
         if (_consumer is not null) await _consumer.DisposeAsync();
         if (_publishers is not null) await _publishers.DisposeAsync();
         if (_connection is not null) await _connection.DisposeAsync();
