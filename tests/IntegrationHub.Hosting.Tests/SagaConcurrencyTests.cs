@@ -108,6 +108,26 @@ public sealed class SagaConcurrencyTests(DurableInfrastructure infrastructure) :
             $"SELECT (data->>'Count')::int FROM hub.sagas WHERE data->>'Name' = '{after}'"));
     }
 
+    [Fact]
+    public async Task Step_that_keeps_the_correlation_value_leaves_the_saga_index_row_as_it_was()
+    {
+        var key = Guid.NewGuid().ToString();
+        var bus = _host.Bus(_counter);
+        await bus.SendLocal(new Bump(key, Fail: false));
+        await _recorder.WaitFor<Bumped>(b => b.Key == key && b.Count == 1);
+        var indexRowVersion = await IndexRowVersion(key);
+
+        await bus.SendLocal(new Bump(key, Fail: false));
+        await _recorder.WaitFor<Bumped>(b => b.Key == key && b.Count == 2);
+
+        Assert.Equal(indexRowVersion, await IndexRowVersion(key)); // xmin changes with every rewrite of the row
+        Assert.Equal(1, await PostgresServer.Scalar<int>(infrastructure.PostgresConnectionString,
+            $"SELECT revision FROM hub.sagas WHERE data->>'Name' = '{key}'"));
+    }
+
+    Task<string> IndexRowVersion(string key) => PostgresServer.Scalar<string>(infrastructure.PostgresConnectionString,
+        $"SELECT xmin::text FROM hub.saga_index WHERE value = '{key}'");
+
     Task OutboxDrained() => Eventually.Until(async () => await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString,
         $"SELECT count(*) FROM hub.outbox WHERE endpoint = '{_counter}'") == 0, TimeSpan.FromSeconds(30), "the outbox to have sent everything");
 }

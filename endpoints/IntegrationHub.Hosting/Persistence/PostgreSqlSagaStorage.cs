@@ -17,11 +17,14 @@ namespace IntegrationHub.Hosting.Persistence;
 /// Concurrent updates of one saga are detected by revision and surface as <see cref="ConcurrencyException"/>,
 /// which Rebus retries.
 /// In a unit of work the writes are deferred to its commit, where they go in one round trip with the outbox rows
-/// (nothing reads them back before); the index is rewritten only when a correlation value changed.
+/// (nothing reads them back before); the index is rewritten only when a correlation value changed. A conflict
+/// therefore surfaces at the commit, after Rebus's saga step: the step is retried, and Rebus's
+/// <c>Saga.ResolveConflict</c> is not called (no saga here overrides it; one that needs it must not rely on it).
 /// </summary>
 internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStorage
 {
     const string UniqueViolation = "23505";
+    const string ForeignKeyViolation = "23503";
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
 
@@ -131,7 +134,7 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
         if (PostgreSqlUnitOfWork.Current is { } unitOfWork)
         {
             foreach (var (command, check) in writes)
-                unitOfWork.Defer(command, check, failure => failure.SqlState == UniqueViolation ? Duplicate(sagaData, failure) : null);
+                unitOfWork.Defer(command, check, failure => Conflict(sagaData, failure));
             StepStages.Record(StepStages.SagaSave, unitOfWork.Endpoint, started);
             return;
         }
@@ -145,9 +148,9 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
         {
             await batch.ExecuteNonQueryAsync();
         }
-        catch (PostgresException exception) when (exception.SqlState == UniqueViolation)
+        catch (PostgresException exception) when (Conflict(sagaData, exception) is { } conflict)
         {
-            throw Duplicate(sagaData, exception);
+            throw conflict;
         }
         foreach (var (command, check) in writes)
             if (check?.Invoke((int)Math.Min(command.RecordsAffected, int.MaxValue)) is { } conflict)
@@ -155,8 +158,16 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
         await transaction.CommitAsync();
     }
 
-    static ConcurrencyException Duplicate(ISagaData sagaData, PostgresException exception) =>
-        new(exception, $"Saga {sagaData.GetType().Name} {sagaData.Id} could not be inserted: another saga has the same id or correlation value ({exception.ConstraintName})");
+    /// <summary>
+    /// What a failed saga write means when another step got there first: a duplicate id or correlation value (a
+    /// concurrent insert), or an index row for a saga deleted meanwhile; null for any other error.
+    /// </summary>
+    static ConcurrencyException? Conflict(ISagaData sagaData, PostgresException exception) => exception.SqlState switch
+    {
+        UniqueViolation => new(exception, $"Saga {sagaData.GetType().Name} {sagaData.Id} could not be inserted: another saga has the same id or correlation value ({exception.ConstraintName})"),
+        ForeignKeyViolation => new(exception, $"Saga {sagaData.GetType().Name} {sagaData.Id} was deleted by someone else"),
+        _ => null,
+    };
 
     static IEnumerable<(NpgsqlBatchCommand, Func<int, Exception?>?)> IndexRows(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
     {
