@@ -67,12 +67,19 @@ sealed class FhirParser(FhirLimits limits)
         return new FhirParseResult(resource, Issues.Outcome(issues));
     }
 
+    /// <summary>
+    /// An error the SDK calls recoverable (all the data is in the resource: a cardinality, a literal's format, a code
+    /// outside its enumeration) is a warning here: the resource is usable and <see cref="FhirAdapter.Validate"/> reports
+    /// the same finding as an error. What the resource cannot hold (unknown elements, wrong JSON types) stays an error.
+    /// </summary>
     static IssueComponent ToIssue(CodedException error)
     {
+        var recoverable = CodedExceptionFilters.FilterRecoverableIssues(error);
         if (error is not ExtendedCodedException extended)
-            return Issues.Error(IssueType.Invalid, $"{error.ErrorCode}: {error.Message}");
+            return Issues.Make(recoverable ? IssueSeverity.Warning : IssueSeverity.Error, IssueType.Invalid, $"{error.ErrorCode}: {error.Message}", null, null);
         var at = extended.LineNumber is { } line ? new Position(line, extended.Position ?? 0) : (Position?)null;
-        return Issues.Make(extended.IssueSeverity, extended.IssueType, $"{error.ErrorCode}: {extended.BaseErrorMessage}", extended.InstancePath, at);
+        var severity = recoverable && extended.IssueSeverity is IssueSeverity.Error ? IssueSeverity.Warning : extended.IssueSeverity;
+        return Issues.Make(severity, extended.IssueType, $"{error.ErrorCode}: {extended.BaseErrorMessage}", extended.InstancePath, at);
     }
 
     static FhirParseResult Refused(IssueComponent issue) => new(null, Issues.Outcome([issue]));
