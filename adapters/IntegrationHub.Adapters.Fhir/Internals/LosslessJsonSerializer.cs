@@ -19,6 +19,8 @@ sealed partial class LosslessJsonSerializer() : BaseFhirJsonSerializer(ModelInfo
             base.SerializePrimitiveValue(value, writer);
     }
 
+    public static bool IsDecimalLiteral(string text) => FhirDecimalLiteral().IsMatch(text);
+
     [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")]
     private static partial Regex FhirDecimalLiteral();
 }
