@@ -49,7 +49,7 @@ static class JsonInputCheck
                     case JsonTokenType.PropertyName:
                         if (TooLong(reader, limits))
                             return Issues.Error(IssueType.TooCostly, $"A property name is longer than the limit of {limits.MaxStringLength} characters", path.ToString(), PositionOf(json, reader.TokenStartIndex));
-                        var name = reader.GetString()!;
+                        var name = PropertyNames.Of(ref reader);
                         if (!path.AddProperty(name))
                             return Issues.Error(IssueType.Structure, $"Duplicate property '{name}'", path.ToString(), PositionOf(json, reader.TokenStartIndex));
                         break;
