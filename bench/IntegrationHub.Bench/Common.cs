@@ -17,7 +17,7 @@ public sealed record BenchOptions(
     int Concurrency,
     int Warmup,
     int Sagas,
-    int ParallelSagas,
+    IReadOnlyList<int> InFlight,
     int Steps,
     int Requests,
     int Clients,
@@ -33,8 +33,9 @@ public sealed record BenchOptions(
           --concurrency C  bus: concurrent in-flight sends (default 100)
           --warmup W       bus: warm-up messages per scenario; gateway: warm-up batch of W requests per scenario,
                            repeated until the JIT settles (fewer than 100 methods compiled in a batch) (default 1000)
-          --sagas S        saga: sagas per round (default 200)
-          --parallel K     saga: sagas in flight at once (default 32)
+          --sagas S        saga: sagas per round, at least twice the in-flight count (default 200)
+          --inflight K,..  saga: the points of the curve, sagas in flight at once (default 32,128,512); each sets the
+                           endpoint's parallelism to min(K, 64), prefetch to twice that, and the pool to parallelism + 16
           --steps M        saga: Step messages per saga after its Start (default 10)
           --requests N     gateway: HTTP requests per round and scenario (default 5000)
           --clients C      gateway: concurrent HTTP requests (default 64)
@@ -52,11 +53,20 @@ public sealed record BenchOptions(
         var values = new Dictionary<string, int>
         {
             ["--messages"] = 20_000, ["--rounds"] = 3, ["--concurrency"] = 100, ["--warmup"] = 1_000,
-            ["--sagas"] = 200, ["--parallel"] = 32, ["--steps"] = 10, ["--requests"] = 5_000, ["--clients"] = 64,
+            ["--sagas"] = 200, ["--steps"] = 10, ["--requests"] = 5_000, ["--clients"] = 64,
             ["--fhir-mb"] = 50, ["--fhir-validate"] = 1_000,
         };
+        IReadOnlyList<int> inFlight = [32, 128, 512];
         for (var i = 1; i < args.Length; i++)
         {
+            if (args[i] == "--inflight" && i + 1 < args.Length)
+            {
+                var points = args[++i].Split(',').Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) ? k : 0).ToList();
+                if (points.Count == 0 || points.Any(k => k < 1))
+                    throw new ArgumentException($"--inflight takes positive numbers separated by commas, not {args[i]}");
+                inFlight = points;
+                continue;
+            }
             if (!values.ContainsKey(args[i]) || i + 1 >= args.Length
                 || !int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 1)
                 throw new ArgumentException($"unknown option or missing/invalid value: {args[i]}");
@@ -65,7 +75,7 @@ public sealed record BenchOptions(
         }
 
         return new BenchOptions(args[0], values["--messages"], values["--rounds"], values["--concurrency"], values["--warmup"],
-            values["--sagas"], values["--parallel"], values["--steps"], values["--requests"], values["--clients"],
+            values["--sagas"], inFlight, values["--steps"], values["--requests"], values["--clients"],
             Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? HubOptions.DefaultRabbitMq,
             Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres,
             values["--fhir-mb"], values["--fhir-validate"]);

@@ -203,7 +203,39 @@ public static class HubHostingExtensions
     internal static void ApplyConnectionStrings(HubOptions options, IConfiguration configuration)
     {
         options.RabbitMqConnectionString = configuration.GetConnectionString("RabbitMq") ?? HubOptions.DefaultRabbitMq;
-        options.PostgresConnectionString = configuration.GetConnectionString("Postgres") ?? HubOptions.DefaultPostgres;
+        options.PostgresConnectionString = WithAutoPrepare(configuration.GetConnectionString("Postgres") ?? HubOptions.DefaultPostgres);
+    }
+
+    /// <summary>
+    /// Npgsql prepares the statements a connection runs often (a durable step runs the same few on every message), so
+    /// the server parses and plans them once per connection; and a pooled connection is not reset with
+    /// <c>DISCARD ALL</c> each time it is taken (which would also drop those prepared statements): the hub keeps no
+    /// session state (no <c>SET</c>, temporary tables or held advisory locks) between uses. A connection string that
+    /// sets <c>Max Auto Prepare</c> or <c>No Reset On Close</c> keeps its value (<c>Max Auto Prepare=0</c> for a
+    /// transaction-pooling proxy such as PgBouncer before 1.21; <c>No Reset On Close=false</c> for handlers that change
+    /// session settings).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            return connectionString; // the settings check reports it
+        }
+        // The keys as written (NpgsqlConnectionStringBuilder.ContainsKey answers for every keyword it knows).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool Sets(string keyword) => given.ContainsKey(keyword) || given.ContainsKey(keyword.Replace(" ", ""));
+        if (!Sets("Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        if (!Sets("No Reset On Close")) builder.NoResetOnClose = true;
+        return builder.ConnectionString;
     }
 }
 

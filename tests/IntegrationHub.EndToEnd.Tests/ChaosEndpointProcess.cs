@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using IntegrationHub.Testing;
 
 namespace IntegrationHub.EndToEnd.Tests;
@@ -8,17 +9,22 @@ namespace IntegrationHub.EndToEnd.Tests;
 /// One run of the IntegrationHub.ChaosEndpoint executable (<c>dotnet IntegrationHub.ChaosEndpoint.dll</c>) with settings
 /// passed as environment variables; its stdout/stderr are kept (the last lines) for the test output on failure.
 /// </summary>
-public sealed class ChaosEndpointProcess : IDisposable
+public sealed partial class ChaosEndpointProcess : IDisposable
 {
     const int KeptLines = 300;
 
     /// <summary>What the hub's unit of work logs (Information) when the inbox says a message was already handled.</summary>
     const string InboxSkipMarker = "was already handled";
 
+    [GeneratedRegex(@"Message (?<id>\S+) was already handled")]
+    private static partial Regex InboxSkipLine();
+
     readonly Process _process;
     readonly ConcurrentQueue<string> _lines = new();
     readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource _frozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource _committedFrozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly ConcurrentDictionary<string, int> _skippedMessageIds = new(StringComparer.Ordinal);
     int _lineCount;
     int _inboxSkips;
 
@@ -28,6 +34,9 @@ public sealed class ChaosEndpointProcess : IDisposable
 
     /// <summary>Lines (of the whole run, not only the kept ones) saying a redelivered message was skipped by the inbox.</summary>
     public int InboxSkips => Volatile.Read(ref _inboxSkips);
+
+    /// <summary>The Rebus message ids of the redeliveries skipped by the inbox, with how often each was skipped.</summary>
+    public IReadOnlyDictionary<string, int> SkippedMessageIds => _skippedMessageIds;
 
     /// <summary>All lines written by the process so far.</summary>
     public int LineCount => Volatile.Read(ref _lineCount);
@@ -67,6 +76,7 @@ public sealed class ChaosEndpointProcess : IDisposable
         {
             run._ready.TrySetException(new InvalidOperationException($"{label} exited before it was ready (exit code {SafeExitCode(process)})"));
             run._frozen.TrySetException(new InvalidOperationException($"{label} exited before its handlers froze (exit code {SafeExitCode(process)})"));
+            run._committedFrozen.TrySetException(new InvalidOperationException($"{label} exited before its handlers froze after their commit (exit code {SafeExitCode(process)})"));
         };
         if (!process.Start()) throw new InvalidOperationException($"Could not start {label}");
         process.BeginOutputReadLine();
@@ -79,10 +89,16 @@ public sealed class ChaosEndpointProcess : IDisposable
         if (line is null) return;
         _lines.Enqueue($"[{Label} {stream}] {line}");
         if (Interlocked.Increment(ref _lineCount) > KeptLines) _lines.TryDequeue(out _);
-        if (line.Contains(InboxSkipMarker, StringComparison.Ordinal)) Interlocked.Increment(ref _inboxSkips);
+        if (line.Contains(InboxSkipMarker, StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _inboxSkips);
+            if (InboxSkipLine().Match(line) is { Success: true } skip)
+                _skippedMessageIds.AddOrUpdate(skip.Groups["id"].Value, 1, (_, count) => count + 1);
+        }
         if (stream != "out") return;
         if (line.StartsWith(ChaosEndpoint.Program.ReadyLine, StringComparison.Ordinal)) _ready.TrySetResult();
         if (line.StartsWith(ChaosEndpoint.ChaosFreeze.FrozenLine, StringComparison.Ordinal)) _frozen.TrySetResult();
+        if (line.StartsWith(ChaosEndpoint.ChaosFreeze.CommittedFrozenLine, StringComparison.Ordinal)) _committedFrozen.TrySetResult();
     }
 
     /// <summary>Waits (bounded) until the endpoint says it is consuming; fails at once if the process exits.</summary>
@@ -90,6 +106,9 @@ public sealed class ChaosEndpointProcess : IDisposable
 
     /// <summary>Waits (bounded) until the endpoint says handlers are frozen with their transactions open (Chaos:FreezeAfterInvocations).</summary>
     public Task WaitUntilFrozen(TimeSpan timeout) => WaitFor(_frozen.Task, timeout, "report handlers frozen mid-transaction");
+
+    /// <summary>Waits (bounded) until the endpoint says handlers are frozen after their commit, before their sends and ack (Chaos:FreezeAfterCommits).</summary>
+    public Task WaitUntilFrozenAfterCommit(TimeSpan timeout) => WaitFor(_committedFrozen.Task, timeout, "report handlers frozen after their commit");
 
     Task WaitFor(Task signal, TimeSpan timeout, string what) =>
         signal.WaitAsync(timeout).ContinueWith(t =>

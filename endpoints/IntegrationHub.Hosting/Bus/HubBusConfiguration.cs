@@ -16,6 +16,7 @@ using Rebus.Serialization;
 using Rebus.Time;
 using Rebus.Transport;
 using Rebus.Transport.InMem;
+using Rebus.Workers.ThreadPoolBased;
 
 namespace IntegrationHub.Hosting.Bus;
 
@@ -67,16 +68,18 @@ internal static class HubBusConfiguration
             o.SetBusName(endpointName);
             o.SetNumberOfWorkers(options.Workers);
             o.SetMaxParallelism(options.MaxParallelism);
+            o.Register<IBackoffStrategy>(_ => new HubBackoffStrategy());
             o.RetryStrategy(errorQueueName: options.ErrorQueue, maxDeliveryAttempts: options.Retries.ImmediateAttempts);
 
-            o.Decorate<ISerializer>(c => new FailFastDeserializer(c.Get<ISerializer>()));
+            o.Decorate<ISerializer>(c => new FailFastDeserializer(c.Get<ISerializer>(), endpointName));
             o.Decorate<IErrorHandler>(c => new DelayedRetryErrorHandler(
                 c.Get<IErrorHandler>(), c.Get<IErrorTracker>(), c.Get<ITransport>(), delays,
                 options.Retries.ImmediateAttempts, c.Get<IRebusTime>(), metrics, c.Get<IRebusLoggerFactory>()));
 
             o.Decorate<IPipeline>(c => new PipelineStepInjector(c.Get<IPipeline>())
                 .OnSend(new HubHeadersStep(endpointName), PipelineRelativePosition.Before, typeof(SerializeOutgoingMessageStep))
-                .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep)));
+                .OnReceive(new MessageObservabilityStep(endpointName, metrics), PipelineRelativePosition.Before, typeof(DeserializeIncomingMessageStep))
+                .OnReceive(new HandlerStageStep(endpointName), PipelineRelativePosition.Before, typeof(DispatchIncomingMessageStep)));
 
             if (durable)
             {
@@ -87,7 +90,8 @@ internal static class HubBusConfiguration
                     var outbox = c.Get<OutboxForwarder>(); // started with the bus, disposed with it
                     return new PipelineStepInjector(c.Get<IPipeline>())
                         .OnReceive(new UnitOfWorkStep(cs, endpointName, c.Get<ITransport>(), outbox, externalCalls, c.Get<IRebusLoggerFactory>()),
-                            PipelineRelativePosition.After, typeof(DefaultRetryStep));
+                            PipelineRelativePosition.After, typeof(DefaultRetryStep))
+                        .OnReceive(new InboxClaimStep(), PipelineRelativePosition.Before, typeof(HandlerStageStep));
                 });
             }
         });

@@ -10,7 +10,7 @@ public sealed class HubMetrics
     public const string ActivitySourceName = "IntegrationHub.Bus";
 
     internal static readonly ActivitySource ActivitySource = new(ActivitySourceName);
-    static readonly Meter Meter = new(MeterName);
+    internal static readonly Meter Meter = new(MeterName);
 
     static readonly Counter<long> Handled = Meter.CreateCounter<long>("hub.messages.handled", description: "Messages handled, by endpoint, type and outcome");
     static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("hub.messages.duration", unit: "s", description: "Time to handle one message");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Rebus.Messages;
 using Rebus.Pipeline;
 using Serilog.Context;
@@ -23,6 +24,9 @@ internal sealed class MessageObservabilityStep(string endpointName, HubMetrics m
 
         var type = headers.GetValueOrDefault(Headers.Type);
         var started = Stopwatch.GetTimestamp();
+        if (StepStages.Enabled && DateTimeOffset.TryParse(headers.GetValueOrDefault(Headers.SentTime), CultureInfo.InvariantCulture,
+                DateTimeStyles.RoundtripKind, out var sent))
+            StepStages.Record(StepStages.Receive, endpointName, DateTimeOffset.UtcNow - sent);
 
         using var _1 = LogContext.PushProperty("Endpoint", endpointName);
         using var _2 = LogContext.PushProperty("MessageId", headers.GetValueOrDefault(Headers.MessageId));

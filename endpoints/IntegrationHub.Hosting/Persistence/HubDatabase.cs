@@ -29,7 +29,8 @@ public static class HubDatabase
     {
         var sets = new[] { Hub }.Concat(endpointSets).DistinctBy(s => s.Scope).ToList();
         logger ??= NullLogger.Instance;
-        await using var connection = new NpgsqlConnection(connectionString);
+        // Not pooled: the session's advisory lock ends with the connection, whatever happens to the unlock.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);

@@ -16,7 +16,14 @@ internal static class OutboxRows
         IReadOnlyCollection<OutboxMessage> messages, CancellationToken cancellationToken = default)
     {
         if (messages.Count == 0) return [];
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(endpoint, messages) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadIds(reader, messages.Count, cancellationToken);
+    }
 
+    /// <summary>The insert of <paramref name="messages"/> (at least one), to run alone or first in a batch; it returns their ids.</summary>
+    public static NpgsqlBatchCommand Command(string endpoint, IReadOnlyCollection<OutboxMessage> messages)
+    {
         var sentBy = new string[messages.Count];
         var destinations = new string[messages.Count];
         var headers = new string[messages.Count];
@@ -31,23 +38,27 @@ internal static class OutboxRows
             i++;
         }
 
-        await using var insert = new NpgsqlCommand(
+        var insert = new NpgsqlBatchCommand(
             """
             INSERT INTO hub.outbox (endpoint, message_id, destination, headers, body)
             SELECT @endpoint, m.sent_by, m.destination, m.headers, m.body
             FROM unnest(@sent_by, @destinations, @headers, @bodies) AS m(sent_by, destination, headers, body)
             RETURNING id
-            """, connection, transaction);
+            """);
         insert.Parameters.AddWithValue("endpoint", endpoint);
         insert.Parameters.AddWithValue("sent_by", sentBy);
         insert.Parameters.AddWithValue("destinations", destinations);
         insert.Parameters.Add(new NpgsqlParameter("headers", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = headers });
         insert.Parameters.AddWithValue("bodies", bodies);
+        return insert;
+    }
 
-        var ids = new long[messages.Count];
-        var count = 0;
-        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) ids[count++] = reader.GetInt64(0);
+    /// <summary>The ids <see cref="Command"/> returned: the current result set of <paramref name="reader"/>.</summary>
+    public static async Task<long[]> ReadIds(NpgsqlDataReader reader, int count, CancellationToken cancellationToken = default)
+    {
+        var ids = new long[count];
+        var read = 0;
+        while (await reader.ReadAsync(cancellationToken)) ids[read++] = reader.GetInt64(0);
         return ids;
     }
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using IntegrationHub.Hosting.Observability;
 using Npgsql;
 using NpgsqlTypes;
 using Rebus.Exceptions;
@@ -13,6 +16,8 @@ namespace IntegrationHub.Hosting.Persistence;
 /// so operators can read a conversation's state; correlation values are indexed in <c>hub.saga_index</c>.
 /// Concurrent updates of one saga are detected by revision and surface as <see cref="ConcurrencyException"/>,
 /// which Rebus retries.
+/// In a unit of work the writes are deferred to its commit, where they go in one round trip with the outbox rows
+/// (nothing reads them back before); the index is rewritten only when a correlation value changed.
 /// </summary>
 internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStorage
 {
@@ -20,29 +25,55 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
 
+    /// <summary>The correlation values each loaded saga had when it was read, to tell whether an update changes them.</summary>
+    static readonly ConditionalWeakTable<ISagaData, ISagaData> Loaded = new();
+
     public async Task<ISagaData?> Find(Type sagaDataType, string propertyName, object propertyValue)
     {
-        await using var scope = await Connect();
-        await using var command = scope.Command(propertyName == nameof(ISagaData.Id)
+        var started = Stopwatch.GetTimestamp();
+        var unitOfWork = PostgreSqlUnitOfWork.Current;
+        var query = new NpgsqlBatchCommand(propertyName == nameof(ISagaData.Id)
             ? "SELECT saga_type, data FROM hub.sagas WHERE id = @id"
             : """
               SELECT s.saga_type, s.data FROM hub.sagas s JOIN hub.saga_index i ON i.saga_id = s.id
               WHERE i.saga_type = @saga_type AND i.key = @key AND i.value = @value
               """);
         if (propertyName == nameof(ISagaData.Id))
-            command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = propertyValue is Guid g ? g : Guid.Parse(propertyValue.ToString()!) });
+            query.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = propertyValue is Guid g ? g : Guid.Parse(propertyValue.ToString()!) });
         else
         {
-            command.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaDataType) });
-            command.Parameters.Add(new("key", NpgsqlDbType.Text) { Value = propertyName });
-            command.Parameters.Add(new("value", NpgsqlDbType.Text) { Value = propertyValue?.ToString() ?? "" });
+            query.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaDataType) });
+            query.Parameters.Add(new("key", NpgsqlDbType.Text) { Value = propertyName });
+            query.Parameters.Add(new("value", NpgsqlDbType.Text) { Value = propertyValue?.ToString() ?? "" });
         }
 
-        await using var reader = await command.ExecuteReaderAsync();
+        // In a unit of work: with the message's inbox claim, if that is still to be made (one round trip for both).
+        await using var own = unitOfWork is null ? await OwnConnection() : null;
+        var (batch, reader) = unitOfWork is not null ? await unitOfWork.Query(query) : await Execute(own!, query);
+        await using var _ = batch;
+        await using var __ = reader;
         if (!await reader.ReadAsync()) return null;
         var storedType = Type.GetType(reader.GetString(0), throwOnError: false);
         if (storedType is null || !sagaDataType.IsAssignableFrom(storedType)) return null;
-        return (ISagaData?)JsonSerializer.Deserialize(reader.GetString(1), storedType, Json);
+        var json = reader.GetString(1);
+        var data = (ISagaData?)JsonSerializer.Deserialize(json, storedType, Json);
+        if (data is not null)
+            Loaded.AddOrUpdate(data, (ISagaData)JsonSerializer.Deserialize(json, storedType, Json)!);
+        StepStages.Record(StepStages.SagaLoad, unitOfWork?.Endpoint, started);
+        return data;
+    }
+
+    async Task<NpgsqlConnection> OwnConnection()
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    static async Task<(NpgsqlBatch, NpgsqlDataReader)> Execute(NpgsqlConnection connection, NpgsqlBatchCommand query)
+    {
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { query } };
+        return (batch, await batch.ExecuteReaderAsync());
     }
 
     public async Task Insert(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
@@ -50,84 +81,100 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
         if (sagaData.Id == Guid.Empty) throw new InvalidOperationException($"Saga data {sagaData.GetType()} has no Id");
         if (sagaData.Revision != 0) throw new InvalidOperationException($"Saga {sagaData.Id} must have revision 0 on insert, not {sagaData.Revision}");
 
-        await using var scope = await Connect();
-        try
-        {
-            await using (var insert = scope.Command("INSERT INTO hub.sagas (id, revision, saga_type, data) VALUES (@id, 0, @saga_type, @data)"))
-            {
-                insert.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
-                insert.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaData.GetType()) });
-                insert.Parameters.Add(new("data", NpgsqlDbType.Jsonb) { Value = Serialize(sagaData) });
-                await insert.ExecuteNonQueryAsync();
-            }
-            await WriteIndex(scope, sagaData, correlationProperties);
-        }
-        catch (PostgresException exception) when (exception.SqlState == UniqueViolation)
-        {
-            throw new ConcurrencyException(exception, $"Saga {sagaData.GetType().Name} {sagaData.Id} could not be inserted: another saga has the same id or correlation value ({exception.ConstraintName})");
-        }
-        await scope.Complete();
+        var insert = new NpgsqlBatchCommand("INSERT INTO hub.sagas (id, revision, saga_type, data) VALUES (@id, 0, @saga_type, @data)");
+        insert.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
+        insert.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaData.GetType()) });
+        insert.Parameters.Add(new("data", NpgsqlDbType.Jsonb) { Value = Serialize(sagaData) });
+        await Write(sagaData, [(insert, null), .. IndexRows(sagaData, correlationProperties)]);
     }
 
     public async Task Update(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
     {
-        await using var scope = await Connect();
         var current = sagaData.Revision;
-        sagaData.Revision++;
-        try
+        var update = new NpgsqlBatchCommand("UPDATE hub.sagas SET revision = @next, data = @data, updated_at = now() WHERE id = @id AND revision = @current");
+        update.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
+        update.Parameters.Add(new("current", NpgsqlDbType.Integer) { Value = current });
+        update.Parameters.Add(new("next", NpgsqlDbType.Integer) { Value = current + 1 });
+        update.Parameters.Add(new("data", NpgsqlDbType.Jsonb) { Value = Serialize(sagaData, current + 1) });
+        var conflict = (int changed) => changed == 0
+            ? new ConcurrencyException($"Saga {sagaData.GetType().Name} {sagaData.Id} was changed by someone else (expected revision {current})")
+            : null;
+
+        List<(NpgsqlBatchCommand, Func<int, Exception?>?)> writes = [(update, conflict)];
+        var properties = correlationProperties.ToList();
+        if (!Loaded.TryGetValue(sagaData, out var loaded) || !CorrelationValues(loaded, properties).SequenceEqual(CorrelationValues(sagaData, properties)))
         {
-            await using (var update = scope.Command("UPDATE hub.sagas SET revision = @next, data = @data, updated_at = now() WHERE id = @id AND revision = @current"))
-            {
-                update.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
-                update.Parameters.Add(new("current", NpgsqlDbType.Integer) { Value = current });
-                update.Parameters.Add(new("next", NpgsqlDbType.Integer) { Value = sagaData.Revision });
-                update.Parameters.Add(new("data", NpgsqlDbType.Jsonb) { Value = Serialize(sagaData) });
-                if (await update.ExecuteNonQueryAsync() == 0)
-                    throw new ConcurrencyException($"Saga {sagaData.GetType().Name} {sagaData.Id} was changed by someone else (expected revision {current})");
-            }
-            await using (var clear = scope.Command("DELETE FROM hub.saga_index WHERE saga_id = @id"))
-            {
-                clear.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
-                await clear.ExecuteNonQueryAsync();
-            }
-            await WriteIndex(scope, sagaData, correlationProperties);
+            var clear = new NpgsqlBatchCommand("DELETE FROM hub.saga_index WHERE saga_id = @id");
+            clear.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
+            writes.Add((clear, null));
+            writes.AddRange(IndexRows(sagaData, properties));
         }
-        catch
-        {
-            sagaData.Revision = current;
-            throw;
-        }
-        await scope.Complete();
+        await Write(sagaData, writes);
+        sagaData.Revision = current + 1;
     }
 
     public async Task Delete(ISagaData sagaData)
     {
-        await using var scope = await Connect();
-        await using (var delete = scope.Command("DELETE FROM hub.sagas WHERE id = @id AND revision = @revision"))
-        {
-            delete.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
-            delete.Parameters.Add(new("revision", NpgsqlDbType.Integer) { Value = sagaData.Revision });
-            if (await delete.ExecuteNonQueryAsync() == 0)
-                throw new ConcurrencyException($"Saga {sagaData.GetType().Name} {sagaData.Id} was changed or deleted by someone else");
-        }
-        await scope.Complete();
+        var delete = new NpgsqlBatchCommand("DELETE FROM hub.sagas WHERE id = @id AND revision = @revision");
+        delete.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
+        delete.Parameters.Add(new("revision", NpgsqlDbType.Integer) { Value = sagaData.Revision });
+        await Write(sagaData, [(delete, changed => changed == 0
+            ? new ConcurrencyException($"Saga {sagaData.GetType().Name} {sagaData.Id} was changed or deleted by someone else")
+            : null)]);
         sagaData.Revision++;
     }
 
-    static async Task WriteIndex(Scope scope, ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
+    /// <summary>Deferred to the unit of work's commit; without one, run now in a transaction of their own.</summary>
+    async Task Write(ISagaData sagaData, IReadOnlyList<(NpgsqlBatchCommand Command, Func<int, Exception?>? Check)> writes)
     {
-        foreach (var property in correlationProperties.Select(p => p.PropertyName).Where(p => p != nameof(ISagaData.Id)).Distinct())
+        var started = Stopwatch.GetTimestamp();
+        if (PostgreSqlUnitOfWork.Current is { } unitOfWork)
         {
-            var value = ValueOf(sagaData, property);
+            foreach (var (command, check) in writes)
+                unitOfWork.Defer(command, check, failure => failure.SqlState == UniqueViolation ? Duplicate(sagaData, failure) : null);
+            StepStages.Record(StepStages.SagaSave, unitOfWork.Endpoint, started);
+            return;
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var (command, _) in writes) batch.BatchCommands.Add(command);
+        try
+        {
+            await batch.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException exception) when (exception.SqlState == UniqueViolation)
+        {
+            throw Duplicate(sagaData, exception);
+        }
+        foreach (var (command, check) in writes)
+            if (check?.Invoke((int)Math.Min(command.RecordsAffected, int.MaxValue)) is { } conflict)
+                throw conflict;
+        await transaction.CommitAsync();
+    }
+
+    static ConcurrencyException Duplicate(ISagaData sagaData, PostgresException exception) =>
+        new(exception, $"Saga {sagaData.GetType().Name} {sagaData.Id} could not be inserted: another saga has the same id or correlation value ({exception.ConstraintName})");
+
+    static IEnumerable<(NpgsqlBatchCommand, Func<int, Exception?>?)> IndexRows(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties)
+    {
+        foreach (var (property, value) in CorrelationValues(sagaData, correlationProperties))
+        {
             if (value is null) continue;
-            await using var insert = scope.Command("INSERT INTO hub.saga_index (saga_type, key, value, saga_id) VALUES (@saga_type, @key, @value, @id)");
+            var insert = new NpgsqlBatchCommand("INSERT INTO hub.saga_index (saga_type, key, value, saga_id) VALUES (@saga_type, @key, @value, @id)");
             insert.Parameters.Add(new("saga_type", NpgsqlDbType.Text) { Value = TypeName(sagaData.GetType()) });
             insert.Parameters.Add(new("key", NpgsqlDbType.Text) { Value = property });
             insert.Parameters.Add(new("value", NpgsqlDbType.Text) { Value = value });
             insert.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = sagaData.Id });
-            await insert.ExecuteNonQueryAsync();
+            yield return (insert, null);
         }
     }
+
+    static IEnumerable<(string Property, string? Value)> CorrelationValues(ISagaData sagaData, IEnumerable<ISagaCorrelationProperty> correlationProperties) =>
+        correlationProperties.Select(p => p.PropertyName).Where(p => p != nameof(ISagaData.Id)).Distinct()
+            .Select(p => (p, ValueOf(sagaData, p)));
 
     /// <summary>Value of a (possibly dotted) property path, as Rebus correlates it.</summary>
     static string? ValueOf(object data, string path)
@@ -145,31 +192,18 @@ internal sealed class PostgreSqlSagaStorage(string connectionString) : ISagaStor
 
     static string Serialize(ISagaData data) => JsonSerializer.Serialize(data, data.GetType(), Json);
 
-    async Task<Scope> Connect()
+    /// <summary>The data as stored at <paramref name="revision"/> (the revision is part of the JSON).</summary>
+    static string Serialize(ISagaData data, int revision)
     {
-        if (PostgreSqlUnitOfWork.Current is { } unitOfWork)
+        var current = data.Revision;
+        data.Revision = revision;
+        try
         {
-            var (shared, transaction) = await unitOfWork.Begin();
-            return new Scope(shared, transaction, owned: false);
+            return Serialize(data);
         }
-
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        return new Scope(connection, await connection.BeginTransactionAsync(), owned: true);
-    }
-
-    /// <summary>Either the handler's unit of work (committed with its outbox) or a transaction of our own.</summary>
-    sealed class Scope(NpgsqlConnection connection, NpgsqlTransaction transaction, bool owned) : IAsyncDisposable
-    {
-        public NpgsqlCommand Command(string sql) => new(sql, connection, transaction);
-
-        public Task Complete() => owned ? transaction.CommitAsync() : Task.CompletedTask;
-
-        public async ValueTask DisposeAsync()
+        finally
         {
-            if (!owned) return;
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
+            data.Revision = current;
         }
     }
 }

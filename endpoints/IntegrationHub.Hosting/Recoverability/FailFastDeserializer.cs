@@ -1,17 +1,22 @@
+using System.Diagnostics;
+using IntegrationHub.Hosting.Observability;
 using Rebus.Messages;
 using Rebus.Serialization;
 
 namespace IntegrationHub.Hosting.Recoverability;
 
-internal sealed class FailFastDeserializer(ISerializer inner) : ISerializer
+internal sealed class FailFastDeserializer(ISerializer inner, string endpoint) : ISerializer
 {
     public Task<TransportMessage> Serialize(Message message) => inner.Serialize(message);
 
     public async Task<Message> Deserialize(TransportMessage transportMessage)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            return await inner.Deserialize(transportMessage);
+            var message = await inner.Deserialize(transportMessage);
+            StepStages.Record(StepStages.Deserialize, endpoint, started);
+            return message;
         }
         catch (Exception exception)
         {
