@@ -1,0 +1,77 @@
+using Hl7.Fhir.Model;
+using IntegrationHub.Adapters.Fhir;
+
+namespace IntegrationHub.Clinical.Fhir;
+
+/// <summary>FHIR read from files and standard input, for the endpoint's profile settings and for hubctl.</summary>
+public static class FhirFiles
+{
+    /// <summary>XML when the first character (after a byte order mark and white space) is <c>&lt;</c>; JSON otherwise.</summary>
+    public static FhirFormat Sniff(ReadOnlySpan<byte> content)
+    {
+        if (content.StartsWith("\uFEFF"u8)) content = content[3..];
+        foreach (var b in content)
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') continue;
+            return b == (byte)'<' ? FhirFormat.Xml : FhirFormat.Json;
+        }
+        return FhirFormat.Json;
+    }
+
+    /// <summary>The whole of <paramref name="input"/>, or null when it holds more than <paramref name="maxBytes"/>.</summary>
+    public static byte[]? ReadLimited(Stream input, long maxBytes)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = input.Read(chunk)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>The files a profile setting names: the file itself, or the <c>*.json</c> and <c>*.xml</c> files of a folder.</summary>
+    public static IReadOnlyList<string> ProfileFiles(string path) =>
+        Directory.Exists(path)
+            ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
+                .Order(StringComparer.Ordinal).ToList()
+            : [path];
+
+    /// <summary>
+    /// The profile (a StructureDefinition with a canonical URL) in <paramref name="file"/>, read with <paramref name="adapter"/>;
+    /// null with <paramref name="problem"/> saying why not, in words an operator can act on.
+    /// </summary>
+    public static StructureDefinition? ReadProfile(FhirAdapter adapter, string file, out string? problem)
+    {
+        byte[]? content;
+        try
+        {
+            using var stream = File.OpenRead(file);
+            content = ReadLimited(stream, adapter.Limits.MaxBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = $"{file} cannot be read ({e.Message})";
+            return null;
+        }
+        if (content is null)
+        {
+            problem = $"{file} is larger than {adapter.Limits.MaxBytes} bytes";
+            return null;
+        }
+
+        var parsed = adapter.Parse(content, Sniff(content));
+        problem = !parsed.Succeeded ? $"{file} is not readable FHIR: {FirstError(parsed.Outcome)}"
+            : parsed.Resource is not StructureDefinition definition ? $"{file} holds a {parsed.Resource!.TypeName}, not a StructureDefinition"
+            : string.IsNullOrWhiteSpace(definition.Url) ? $"{file} holds a StructureDefinition without a canonical url"
+            : null;
+        return problem is null ? (StructureDefinition)parsed.Resource! : null;
+    }
+
+    static string FirstError(OperationOutcome outcome) =>
+        outcome.Issue.FirstOrDefault(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal) is { } issue
+            ? FhirIssues.Describe(issue)
+            : "no resource in it";
+}

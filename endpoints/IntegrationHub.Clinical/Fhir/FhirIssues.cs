@@ -1,0 +1,21 @@
+using Hl7.Fhir.Model;
+
+namespace IntegrationHub.Clinical.Fhir;
+
+/// <summary>An OperationOutcome's issues in words: where (the FHIRPath expression) and why.</summary>
+public static class FhirIssues
+{
+    public static bool HasErrors(OperationOutcome outcome) =>
+        outcome.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
+
+    /// <summary><c>error invalid at Patient.birthDate: …</c>: severity, code, location and the diagnostics.</summary>
+    public static string Describe(OperationOutcome.IssueComponent issue)
+    {
+        var where = issue.Expression.FirstOrDefault() ?? issue.Location.FirstOrDefault();
+        var why = issue.Diagnostics ?? issue.Details?.Text ?? "(no diagnostics)";
+        return $"{Code(issue.Severity)} {Code(issue.Code)}{(where is null ? "" : " at " + where)}: {why}";
+    }
+
+    static string Code<TEnum>(TEnum? value) where TEnum : struct, Enum =>
+        value is { } v ? Hl7.Fhir.Utility.EnumUtility.GetLiteral(v) ?? v.ToString().ToLowerInvariant() : "unknown";
+}
