@@ -10,4 +10,7 @@ public sealed class FhirOptions
 
     /// <summary>StructureDefinitions given as FHIR JSON text.</summary>
     public IList<string> ProfileJson { get; } = new List<string>();
+
+    /// <summary>The R4 specification package; default <c>specification.zip</c> beside the program (copied there by the build).</summary>
+    public string? SpecificationZip { get; set; }
 }

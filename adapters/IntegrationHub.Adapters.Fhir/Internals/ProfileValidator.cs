@@ -1,0 +1,60 @@
+using Firely.Fhir.Validation;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Specification.Source;
+using Hl7.Fhir.Specification.Terminology;
+using static Hl7.Fhir.Model.OperationOutcome;
+
+namespace IntegrationHub.Adapters.Fhir.Internals;
+
+/// <summary>
+/// Firely's validator over the R4 specification package (specification.zip: StructureDefinitions, the value sets that
+/// ship with it, FHIRPath invariants) plus the profiles given as data. Built once: resolving and compiling the
+/// specification's schemas is the expensive part, and the resolver caches both.
+/// </summary>
+sealed class ProfileValidator
+{
+    readonly InMemoryResourceResolver _profiles = new();
+    readonly IAsyncResourceResolver _specification;
+    readonly object _gate = new();
+    readonly List<Resource> _added = [];
+    Validator _validator;
+
+    public ProfileValidator(string specificationZip)
+    {
+        if (!File.Exists(specificationZip))
+            throw new FileNotFoundException($"The FHIR R4 specification package is missing at {specificationZip} (it comes with Hl7.Fhir.Specification.Data.R4)", specificationZip);
+        _specification = new CachedResolver(new ZipSource(specificationZip)).AsAsync();
+        _validator = Build();
+    }
+
+    public void Add(StructureDefinition profile)
+    {
+        if (string.IsNullOrEmpty(profile.Url))
+            throw new ArgumentException("A profile needs a canonical url", nameof(profile));
+        lock (_gate)
+        {
+            _added.RemoveAll(r => r is StructureDefinition sd && sd.Url == profile.Url);
+            _added.Add(profile);
+            _profiles.Reload(_added);
+            // A new validator, so that no schema compiled before (or a miss cached for this url) outlives the change.
+            _validator = Build();
+        }
+    }
+
+    public IEnumerable<IssueComponent> Validate(Resource resource, IReadOnlyList<string>? profileUrls)
+    {
+        var validator = Volatile.Read(ref _validator);
+        if (profileUrls is not { Count: > 0 })
+            return validator.Validate(resource).Issue;
+        return profileUrls.SelectMany(url => validator.Validate(resource, url).Issue);
+    }
+
+    Validator Build()
+    {
+        // Profiles given as data first, so that a department can override nothing of the base but find its own.
+        var resolver = new SnapshotSource(new CachedResolver(new MultiResolver(_profiles, _specification)));
+        var asyncResolver = resolver.AsAsync();
+        var terminology = new LocalTerminologyService(asyncResolver);
+        return new Validator(asyncResolver, terminology, null, new ValidationSettings());
+    }
+}
