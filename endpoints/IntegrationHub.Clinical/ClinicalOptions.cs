@@ -37,8 +37,6 @@ public sealed class ClinicalOptions
         };
         if (limits.MaxBytes is < 1 or > int.MaxValue)
             problems.Add($"{FhirSection}:MaxBytes must be between 1 and {int.MaxValue}");
-        if (maxRequestBytes < 1 || maxRequestBytes > limits.MaxBytes)
-            problems.Add($"{SectionName}:MaxRequestBytes must be between 1 and {FhirSection}:MaxBytes ({limits.MaxBytes})");
         // Deeper documents would only serve to exhaust the parsers' stacks.
         if (limits.MaxDepth is < 1 or > 512)
             problems.Add($"{FhirSection}:MaxDepth must be between 1 and 512");
@@ -46,12 +44,14 @@ public sealed class ClinicalOptions
             problems.Add($"{FhirSection}:MaxStringLength must be at least 1");
         if (limits.MaxBundleEntries < 1)
             problems.Add($"{FhirSection}:MaxBundleEntries must be at least 1");
+        var usableLimits = problems.Count == 0;
+        if (maxRequestBytes < 1 || maxRequestBytes > limits.MaxBytes)
+            problems.Add($"{SectionName}:MaxRequestBytes must be between 1 and {FhirSection}:MaxBytes ({limits.MaxBytes})");
 
         var options = new FhirOptions { Limits = limits };
         foreach (var file in ProfileFiles(fhir.GetSection("Profiles"), problems))
             options.ProfilePaths.Add(file);
-        if (problems.Count == 0)
-            CheckProfiles(options, problems);
+        CheckProfiles(options.ProfilePaths, usableLimits ? limits : defaults, problems);
         HubSettingsException.ThrowIfAny(problems);
         return new ClinicalOptions { MaxRequestBytes = maxRequestBytes, Fhir = options };
     }
@@ -77,12 +77,11 @@ public sealed class ClinicalOptions
     }
 
     /// <summary>Every file read as the adapter will read it: each that is not a profile, and each canonical URL given twice, is a problem.</summary>
-    static void CheckProfiles(FhirOptions options, List<string> problems)
+    static void CheckProfiles(IEnumerable<string> files, FhirLimits limits, List<string> problems)
     {
-        if (options.ProfilePaths.Count == 0) return;
-        var reader = new FhirAdapter(new FhirOptions { Limits = options.Limits });
+        var reader = new FhirAdapter(new FhirOptions { Limits = limits });
         var urls = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in options.ProfilePaths)
+        foreach (var file in files)
         {
             if (FhirFiles.ReadProfile(reader, file, out var problem) is not { } profile)
                 problems.Add($"{FhirSection}:Profiles: {problem}");

@@ -4,6 +4,7 @@ using IntegrationHub.Hosting.Departments;
 using IntegrationHub.Hosting.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 
 namespace IntegrationHub.Clinical.Api;
 
@@ -33,11 +34,12 @@ public static class ClinicalApi
                 "Needs scope `clinical:read`. The body is one resource (a Bundle too), `application/fhir+json` or `application/fhir+xml`. " +
                 "It is validated against the base specification, the profiles it claims in `meta.profile` and each `profile` " +
                 "(canonical URL, repeatable) of the query: 200 with the OperationOutcome whether or not it is valid (issues of " +
-                "severity `error` mean it is not), as FHIR's $validate does. 400 with an OperationOutcome when the body cannot be " +
-                "read as a FHIR resource at all. The answer is in the format Accept asks for, else the body's.")
+                "severity `error` mean it is not), as FHIR's $validate does. 400 with an OperationOutcome when the body holds no " +
+                "FHIR resource at all (not JSON or XML, no known resourceType, past a limit). The answer is in the format Accept " +
+                "asks for, else the body's.")
             .WithFhirBody()
-            .Produces(StatusCodes.Status200OK, contentType: FhirMedia.Json, additionalContentTypes: FhirMedia.Xml)
-            .Produces(StatusCodes.Status400BadRequest, contentType: FhirMedia.Json, additionalContentTypes: FhirMedia.Xml);
+            .Produces(StatusCodes.Status200OK, typeof(object), FhirMedia.Json, FhirMedia.Xml)
+            .Produces(StatusCodes.Status400BadRequest, typeof(object), FhirMedia.Json, FhirMedia.Xml);
 
         group.MapPost("translate", Translate)
             .WithName("Translate")
@@ -45,19 +47,33 @@ public static class ClinicalApi
             .WithDescription(
                 "Needs scope `clinical:read`. `from` and `to` name the formats (today `fhir` → `fhir`: the resource normalised); " +
                 "`format` (`json` or `xml`) the FHIR format of the answer (default: Accept, else the body's). 200 with the " +
-                "translated resource; 422 with an OperationOutcome when the resource breaks FHIR's rules; 400 with an " +
-                "OperationOutcome when the body cannot be read, or a problem when `from`, `to` or `format` is not supported.")
+                "translated resource; 400 with an OperationOutcome when the body is not well-formed FHIR (what the parser refuses: " +
+                "syntax, unknown elements, wrong values); 422 with an OperationOutcome when it is well-formed but breaks the " +
+                "specification's rules; 400 with a problem when `from`, `to` or `format` is not supported.")
             .WithFhirBody()
-            .Produces(StatusCodes.Status200OK, contentType: FhirMedia.Json, additionalContentTypes: FhirMedia.Xml)
-            .Produces(StatusCodes.Status400BadRequest, contentType: FhirMedia.Json, additionalContentTypes: FhirMedia.Xml)
-            .Produces(StatusCodes.Status422UnprocessableEntity, contentType: FhirMedia.Json, additionalContentTypes: FhirMedia.Xml)
+            .Produces(StatusCodes.Status200OK, typeof(object), FhirMedia.Json, FhirMedia.Xml)
+            .Produces(StatusCodes.Status400BadRequest, typeof(object), FhirMedia.Json, FhirMedia.Xml)
+            .Produces(StatusCodes.Status422UnprocessableEntity, typeof(object), FhirMedia.Json, FhirMedia.Xml)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         return group;
     }
 
+    /// <summary>
+    /// The FHIR request body, described for the OpenAPI document only: <c>Accepts</c> would also make routing refuse other
+    /// media types with a bare 415, before the route can say which ones it takes.
+    /// </summary>
     static RouteHandlerBuilder WithFhirBody(this RouteHandlerBuilder route) => route
-        .Accepts<object>(FhirMedia.Json, FhirMedia.Xml)
+        .AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = "One FHIR R4 resource.",
+                Content = new Dictionary<string, OpenApiMediaType> { [FhirMedia.Json] = new(), [FhirMedia.Xml] = new() },
+            };
+            return Task.CompletedTask;
+        })
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
@@ -99,7 +115,7 @@ public static class ClinicalApi
         {
             FhirVerdict.Valid => Fhir(translation.Output!, output, StatusCodes.Status200OK),
             FhirVerdict.Invalid => Fhir(fhir.Serialize(translation.Outcome, output), output, StatusCodes.Status422UnprocessableEntity),
-            _ => Fhir(fhir.Serialize(translation.Outcome, output), output, StatusCodes.Status400BadRequest),
+            _ => Fhir(fhir.Serialize(translation.Outcome, output), output, StatusCodes.Status400BadRequest), // FHIR: could not be parsed
         };
     }
 

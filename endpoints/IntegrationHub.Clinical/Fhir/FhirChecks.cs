@@ -9,10 +9,16 @@ public enum FhirVerdict
     /// <summary>Read and validated without errors (warnings may remain).</summary>
     Valid,
 
-    /// <summary>Read as a resource, but it breaks the specification's or a profile's rules.</summary>
+    /// <summary>Well-formed, but it breaks the specification's rules (cardinality, invariants…) or a profile's.</summary>
     Invalid,
 
-    /// <summary>Not a FHIR resource: not UTF-8, not JSON or XML, unknown elements or types, past a limit, hostile.</summary>
+    /// <summary>
+    /// Read only in part: the parser found what FHIR's JSON or XML rules do not allow (an unknown element, a value of
+    /// the wrong type, a code outside a required value set). Not validated further: a partial read is not the input.
+    /// </summary>
+    Malformed,
+
+    /// <summary>No resource at all: not UTF-8, not JSON or XML, no known resource type, past a limit, a DTD.</summary>
     Unreadable,
 }
 
@@ -31,14 +37,17 @@ public sealed class FhirChecks(FhirAdapter adapter)
     public FhirAdapter Adapter => adapter;
 
     /// <summary>
-    /// Reads <paramref name="body"/>; a resource that could be read is validated against the specification, the
+    /// Reads <paramref name="body"/>; a resource read without errors is validated against the specification, the
     /// <paramref name="profiles"/> (canonical URLs) and the profiles it claims, and the issues of both steps are returned.
     /// </summary>
     public FhirCheck Check(ReadOnlySpan<byte> body, FhirFormat format, IReadOnlyList<string>? profiles = null)
     {
         var parsed = adapter.Parse(body, format);
-        if (!parsed.Succeeded)
+        // The SDK's best effort for an unknown or missing resourceType is a DynamicResource: no resource of FHIR's.
+        if (parsed.Resource is null or DynamicResource)
             return new FhirCheck(FhirVerdict.Unreadable, null, parsed.Outcome);
+        if (!parsed.Succeeded)
+            return new FhirCheck(FhirVerdict.Malformed, null, parsed.Outcome);
 
         var validation = adapter.Validate(parsed.Resource!, profiles);
         var outcome = new OperationOutcome { Issue = [.. parsed.Outcome.Issue, .. validation.Issue] };

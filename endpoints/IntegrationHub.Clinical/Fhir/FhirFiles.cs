@@ -62,7 +62,8 @@ public static class FhirFiles
             return null;
         }
 
-        var parsed = adapter.Parse(content, Sniff(content));
+        // By its extension, as the adapter reads the files of FhirOptions.ProfilePaths.
+        var parsed = adapter.Parse(content, file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) ? FhirFormat.Xml : FhirFormat.Json);
         problem = !parsed.Succeeded ? $"{file} is not readable FHIR: {FirstError(parsed.Outcome)}"
             : parsed.Resource is not StructureDefinition definition ? $"{file} holds a {parsed.Resource!.TypeName}, not a StructureDefinition"
             : string.IsNullOrWhiteSpace(definition.Url) ? $"{file} holds a StructureDefinition without a canonical url"

@@ -12,7 +12,8 @@ public static class FhirIssues
     public static string Describe(OperationOutcome.IssueComponent issue)
     {
         var where = issue.Expression.FirstOrDefault() ?? issue.Location.FirstOrDefault();
-        var why = issue.Diagnostics ?? issue.Details?.Text ?? "(no diagnostics)";
+        // The validator puts its message in details and a trace of the definitions it followed in diagnostics.
+        var why = issue.Details?.Text ?? issue.Diagnostics ?? "(no diagnostics)";
         return $"{Code(issue.Severity)} {Code(issue.Code)}{(where is null ? "" : " at " + where)}: {why}";
     }
 

@@ -109,7 +109,10 @@ internal static class ClinicalCommands
             await error.WriteLineAsync(FhirIssues.Describe(issue));
     }
 
-    static string Verdict(FhirVerdict verdict) => verdict == FhirVerdict.Invalid
-        ? "the resource breaks FHIR's rules"
-        : "the input is not a readable FHIR resource";
+    static string Verdict(FhirVerdict verdict) => verdict switch
+    {
+        FhirVerdict.Invalid => "the resource breaks FHIR's rules",
+        FhirVerdict.Malformed => "the resource is not well-formed FHIR",
+        _ => "the input holds no FHIR resource",
+    };
 }
