@@ -64,7 +64,16 @@ public sealed class FhirAdapter
     {
         ArgumentNullException.ThrowIfNull(resource);
         var issues = new List<Hl7.Fhir.Model.OperationOutcome.IssueComponent>();
-        issues.AddRange(_validator.Value.Validate(resource, profileUrls));
+        try
+        {
+            issues.AddRange(_validator.Value.Validate(resource, profileUrls));
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or FileNotFoundException))
+        {
+            // The SDK's validator throws on a few inputs (e.g. a canonical "http:////host/x" gives a UriFormatException):
+            // the resource is still what is wrong, and the caller gets an outcome, not an exception.
+            issues.Add(Issues.Error(Hl7.Fhir.Model.OperationOutcome.IssueType.Exception, $"The validator stopped on this resource: {e.GetType().Name}: {e.Message}", resource.TypeName));
+        }
         if (resource is Bundle bundle)
             issues.AddRange(BundleReferences.Dangling(bundle));
         return Issues.Outcome(issues);

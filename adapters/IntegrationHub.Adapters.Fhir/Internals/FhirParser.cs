@@ -59,7 +59,8 @@ sealed class FhirParser(FhirLimits limits)
 
     FhirParseResult Result(Resource? resource, IEnumerable<CodedException>? errors)
     {
-        var issues = (errors ?? []).Select(ToIssue).ToList();
+        var type = resource?.TypeName ?? "Resource";
+        var issues = (errors ?? []).Select(e => ToIssue(e, type)).ToList();
         if (resource is not null && BundleEntries.Count(resource) is var entries && entries > limits.MaxBundleEntries)
             issues.Add(Issues.Error(IssueType.TooCostly, $"The bundle has {entries} entries; the limit is {limits.MaxBundleEntries}", "Bundle.entry"));
         if (resource is null && !issues.Any(Issues.IsError))
@@ -67,13 +68,38 @@ sealed class FhirParser(FhirLimits limits)
         return new FhirParseResult(resource, Issues.Outcome(issues));
     }
 
-    static IssueComponent ToIssue(CodedException error)
+    /// <summary>
+    /// The SDK's recoverable errors that the validator checks again (cardinality, a code outside its required value set,
+    /// a literal's format, the narrative's rules) are warnings here: all the data is in the resource, it is usable, and
+    /// <see cref="FhirAdapter.Validate"/> reports the same finding as an error. Every other error stays one, wrong JSON
+    /// types included: the SDK keeps <c>"active": "yes"</c> as text, but the validator would not see it.
+    /// </summary>
+    static readonly HashSet<string> RecheckedByTheValidator = new(StringComparer.Ordinal)
+    {
+        "PVAL105", // minimum cardinality
+        "PVAL115", // narrative xhtml rules
+        "PVAL116", // code not in the element's enumeration
+        "PVAL124", // literal does not match the type's regex (uri, id, code, ...)
+    };
+
+    static IssueComponent ToIssue(CodedException error, string resourceType)
     {
         if (error is not ExtendedCodedException extended)
             return Issues.Error(IssueType.Invalid, $"{error.ErrorCode}: {error.Message}");
         var at = extended.LineNumber is { } line ? new Position(line, extended.Position ?? 0) : (Position?)null;
-        return Issues.Make(extended.IssueSeverity, extended.IssueType, $"{error.ErrorCode}: {extended.BaseErrorMessage}", extended.InstancePath, at);
+        var downgrade = extended.IssueSeverity is IssueSeverity.Error && CodedExceptionFilters.FilterRecoverableIssues(error)
+            && (RecheckedByTheValidator.Contains(error.ErrorCode) || IsDecimalBeyondDotNet(extended));
+        var path = extended.InstancePath is { } p && p.StartsWith("$this", StringComparison.Ordinal) ? resourceType + p[5..] : extended.InstancePath;
+        return Issues.Make(downgrade ? IssueSeverity.Warning : extended.IssueSeverity, extended.IssueType, $"{error.ErrorCode}: {extended.BaseErrorMessage}", path, at);
     }
+
+    /// <summary>
+    /// A FHIR decimal such as <c>-1.0E+245</c> is valid but beyond .NET's decimal: the SDK keeps its text (PVAL123) and
+    /// the serializer writes it back as the same number (<see cref="LosslessJsonSerializer"/>).
+    /// </summary>
+    static bool IsDecimalBeyondDotNet(ExtendedCodedException error) =>
+        error.ErrorCode == "PVAL123" && error.BaseErrorMessage.EndsWith("literal for a decimal.", StringComparison.Ordinal)
+        && error.BaseErrorMessage.Split('\'') is [_, var text, ..] && LosslessJsonSerializer.IsDecimalLiteral(text);
 
     static FhirParseResult Refused(IssueComponent issue) => new(null, Issues.Outcome([issue]));
 

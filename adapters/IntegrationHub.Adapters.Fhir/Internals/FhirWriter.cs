@@ -10,7 +10,7 @@ namespace IntegrationHub.Adapters.Fhir.Internals;
 /// <summary>A resource to FHIR JSON or XML text.</summary>
 sealed class FhirWriter
 {
-    readonly BaseFhirJsonSerializer _json = new(ModelInfo.ModelInspector);
+    readonly LosslessJsonSerializer _json = new();
     readonly BaseFhirXmlSerializer _xml = new(ModelInfo.ModelInspector);
 
     public string Write(Resource resource, FhirFormat format, bool pretty) =>

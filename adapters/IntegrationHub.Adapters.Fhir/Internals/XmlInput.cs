@@ -15,7 +15,7 @@ static class XmlInput
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
-        IgnoreComments = true,
+        IgnoreComments = false,
         IgnoreProcessingInstructions = true,
         CloseInput = false,
     };
