@@ -50,7 +50,7 @@ public sealed class FhirChecks(FhirAdapter adapter)
             return new FhirCheck(FhirVerdict.Malformed, null, parsed.Outcome);
 
         var validation = adapter.Validate(parsed.Resource!, profiles);
-        var outcome = new OperationOutcome { Issue = [.. parsed.Outcome.Issue, .. validation.Issue] };
+        var outcome = new OperationOutcome { Issue = [.. ParseIssuesNotRepeated(parsed.Outcome, validation), .. validation.Issue] };
         return new FhirCheck(FhirIssues.HasErrors(outcome) ? FhirVerdict.Invalid : FhirVerdict.Valid, parsed.Resource, outcome);
     }
 
@@ -64,4 +64,18 @@ public sealed class FhirChecks(FhirAdapter adapter)
     }
 
     public string Serialize(Resource resource, FhirFormat format, bool pretty = false) => adapter.Serialize(resource, format, pretty);
+
+    /// <summary>
+    /// The parser's warnings, but those the validator reports again as an error on the same element (the adapter
+    /// downgrades what its validator re-checks, so a wrong code would otherwise be told twice). The parser writes
+    /// <c>Patient.name[0].family</c> where the validator writes <c>Patient.name[0].family[0]</c>.
+    /// </summary>
+    static IEnumerable<OperationOutcome.IssueComponent> ParseIssuesNotRepeated(OperationOutcome parsed, OperationOutcome validation)
+    {
+        var validated = validation.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
+            .SelectMany(i => i.Expression).Select(Element).ToHashSet(StringComparer.Ordinal);
+        return parsed.Issue.Where(i => !i.Expression.Select(Element).Any(validated.Contains));
+    }
+
+    static string Element(string? expression) => (expression ?? "").Replace("[0]", "", StringComparison.Ordinal);
 }
