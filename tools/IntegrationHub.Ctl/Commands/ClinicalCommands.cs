@@ -21,8 +21,10 @@ internal static class ClinicalCommands
         var input = Input(ArgumentArity.ZeroOrOne);
 
         var command = new Command("translate",
-            "Translate a clinical document (FHIR to FHIR: the resource normalised) to standard output; problems go to standard error " +
-            "and an invalid document is not written (exit code 1)") { from, to, format, input };
+            "Translate a clinical document offline (FHIR to FHIR: normalised) to stdout; problems to stderr, an invalid one is not written")
+        {
+            from, to, format, input,
+        };
         command.Validators.Add(result =>
         {
             if (Translations.Problem(result.GetValue(from), result.GetValue(to)) is { } problem) result.AddError(problem);
@@ -54,9 +56,10 @@ internal static class ClinicalCommands
         };
         var input = Input(ArgumentArity.ExactlyOne);
 
-        var command = new Command("validate",
-            "Validate a FHIR resource against the specification, the profiles it claims and --profile; prints the OperationOutcome " +
-            "(exit code 1 when it has errors)") { profiles, input };
+        var command = new Command("validate", "Validate a FHIR resource offline and print its OperationOutcome (exit code 1 when it has errors)")
+        {
+            profiles, input,
+        };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
         {
             var fhir = NewChecks();
