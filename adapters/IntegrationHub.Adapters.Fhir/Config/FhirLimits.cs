@@ -6,7 +6,10 @@ public sealed record FhirLimits
     /// <summary>Largest body, in bytes (default 64 MiB).</summary>
     public long MaxBytes { get; init; } = 64 * 1024 * 1024;
 
-    /// <summary>Deepest nesting of JSON objects/arrays or XML elements (default 64).</summary>
+    /// <summary>
+    /// Deepest nesting: JSON objects and arrays (each counts a level), XML elements (default 64; the deepest official R4
+    /// example nests 22 JSON levels).
+    /// </summary>
     public int MaxDepth { get; init; } = 64;
 
     /// <summary>Longest single string value, in characters (default 16 Mi).</summary>

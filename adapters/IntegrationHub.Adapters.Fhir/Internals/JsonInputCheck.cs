@@ -25,17 +25,22 @@ static class JsonInputCheck
         var path = new JsonPath();
         try
         {
+            if (reader.Read() && reader.TokenType != JsonTokenType.StartObject)
+                return Issues.Error(IssueType.Structure, "The body holds no FHIR resource: it is not a JSON object", null, PositionOf(json, reader.TokenStartIndex));
+            path.EnterObject();
             while (reader.Read())
             {
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
                         path.EnterObject();
-                        if (path.Depth > limits.MaxDepth)
+                        if (reader.CurrentDepth >= limits.MaxDepth)
                             return TooDeep(json, reader, path, limits);
                         break;
                     case JsonTokenType.StartArray:
                         path.EnterArray();
+                        if (reader.CurrentDepth >= limits.MaxDepth)
+                            return TooDeep(json, reader, path, limits);
                         break;
                     case JsonTokenType.EndObject:
                     case JsonTokenType.EndArray:
@@ -61,8 +66,6 @@ static class JsonInputCheck
         }
         catch (JsonException e)
         {
-            if (path.Depth >= limits.MaxDepth)
-                return TooDeep(json, reader, path, limits);
             return Issues.Error(IssueType.Structure, $"The body is not valid JSON: {FirstSentence(e.Message)}", path.ToString(),
                 new Position((e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1));
         }

@@ -12,13 +12,9 @@ sealed class JsonPath
     readonly Stack<HashSet<string>> _spareSets = new();
     string? _resourceType;
 
-    /// <summary>How many objects are open.</summary>
-    public int Depth { get; private set; }
-
     public void EnterObject()
     {
         CountArrayItem();
-        Depth++;
         _frames.Add(new Frame(false, _spareSets.TryPop(out var set) ? set : new HashSet<string>(StringComparer.Ordinal)));
     }
 
@@ -34,7 +30,6 @@ sealed class JsonPath
         _frames.RemoveAt(_frames.Count - 1);
         if (frame.Keys is { } keys)
         {
-            Depth--;
             keys.Clear();
             _spareSets.Push(keys);
         }
