@@ -100,6 +100,15 @@ public sealed class ClinicalApiTests(ClinicalFixture clinical) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Profile_the_hub_does_not_know_is_an_error_of_the_outcome_naming_it()
+    {
+        using var response = await clinical.Post(Validate + "?profile=" + Uri.EscapeDataString("https://nowhere.example/fhir/StructureDefinition/x"), Patient);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(await Issue.Of(response), i => i.IsError && i.Text.Contains("https://nowhere.example/fhir/StructureDefinition/x", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Resource_breaking_an_invariant_validates_to_200_with_the_error_on_its_element()
     {
         using var response = await clinical.Post(Validate, PatientBreakingAnInvariant);
