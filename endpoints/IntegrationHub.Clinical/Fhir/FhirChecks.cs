@@ -72,8 +72,7 @@ public sealed class FhirChecks(FhirAdapter adapter)
     /// </summary>
     static IEnumerable<OperationOutcome.IssueComponent> ParseIssuesNotRepeated(OperationOutcome parsed, OperationOutcome validation)
     {
-        var validated = validation.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
-            .SelectMany(i => i.Expression).Select(Element).ToHashSet(StringComparer.Ordinal);
+        var validated = validation.Issue.Where(FhirIssues.IsError).SelectMany(i => i.Expression).Select(Element).ToHashSet(StringComparer.Ordinal);
         return parsed.Issue.Where(i => !i.Expression.Select(Element).Any(validated.Contains));
     }
 

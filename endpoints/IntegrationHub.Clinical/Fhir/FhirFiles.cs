@@ -72,7 +72,7 @@ public static class FhirFiles
     }
 
     static string FirstError(OperationOutcome outcome) =>
-        outcome.Issue.FirstOrDefault(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal) is { } issue
+        outcome.Issue.FirstOrDefault(FhirIssues.IsError) is { } issue
             ? FhirIssues.Describe(issue)
             : "no resource in it";
 }

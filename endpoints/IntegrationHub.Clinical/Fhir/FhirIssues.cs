@@ -5,8 +5,10 @@ namespace IntegrationHub.Clinical.Fhir;
 /// <summary>An OperationOutcome's issues in words: where (the FHIRPath expression) and why.</summary>
 public static class FhirIssues
 {
-    public static bool HasErrors(OperationOutcome outcome) =>
-        outcome.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
+    public static bool IsError(OperationOutcome.IssueComponent issue) =>
+        issue.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal;
+
+    public static bool HasErrors(OperationOutcome outcome) => outcome.Issue.Any(IsError);
 
     /// <summary><c>error invalid at Patient.birthDate: …</c>: severity, code, location and the diagnostics.</summary>
     public static string Describe(OperationOutcome.IssueComponent issue)
