@@ -79,11 +79,21 @@ public sealed class FhirAdapter
         return Issues.Outcome(issues);
     }
 
-    /// <summary>Makes a profile (ABDM's, a department's) known to the validator by its canonical URL.</summary>
+    /// <summary>
+    /// Makes a profile (ABDM's, a department's) known to the validator by its canonical URL; one with the same URL
+    /// replaces the earlier one. A differential alone is enough.
+    /// </summary>
     public void AddProfile(StructureDefinition profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         _validator.Value.Add(profile);
+    }
+
+    /// <summary>Adds a ValueSet or CodeSystem (what a profile's bindings name), or a StructureDefinition, by its canonical URL.</summary>
+    public void AddConformanceResource(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        _validator.Value.Add(resource);
     }
 
     /// <summary>

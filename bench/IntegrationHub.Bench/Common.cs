@@ -22,10 +22,12 @@ public sealed record BenchOptions(
     int Requests,
     int Clients,
     string RabbitMq,
-    string Postgres)
+    string Postgres,
+    int FhirMegabytes = 50,
+    int FhirValidate = 1000)
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|all> [options]
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|all> [options]
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
@@ -36,19 +38,22 @@ public sealed record BenchOptions(
           --steps M        saga: Step messages per saga after its Start (default 10)
           --requests N     gateway: HTTP requests per round and scenario (default 5000)
           --clients C      gateway: concurrent HTTP requests (default 64)
+          --fhir-mb M      fhir: size of the bundle, in MB of JSON at least (default 50)
+          --fhir-validate V  fhir: resources validated per round (default 1000)
         environment: ConnectionStrings__RabbitMq, ConnectionStrings__Postgres (defaults: local guest / hub);
                      BENCH_ONLY=hub,raw runs only the bus scenarios named (to profile one; no ratios without raw)
         """;
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "all"))
-            throw new ArgumentException("first argument must be bus, saga, gateway or all");
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "all"))
+            throw new ArgumentException("first argument must be bus, saga, gateway, fhir or all");
 
         var values = new Dictionary<string, int>
         {
             ["--messages"] = 20_000, ["--rounds"] = 3, ["--concurrency"] = 100, ["--warmup"] = 1_000,
             ["--sagas"] = 200, ["--parallel"] = 32, ["--steps"] = 10, ["--requests"] = 5_000, ["--clients"] = 64,
+            ["--fhir-mb"] = 50, ["--fhir-validate"] = 1_000,
         };
         for (var i = 1; i < args.Length; i++)
         {
@@ -62,7 +67,8 @@ public sealed record BenchOptions(
         return new BenchOptions(args[0], values["--messages"], values["--rounds"], values["--concurrency"], values["--warmup"],
             values["--sagas"], values["--parallel"], values["--steps"], values["--requests"], values["--clients"],
             Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? HubOptions.DefaultRabbitMq,
-            Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres);
+            Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? HubOptions.DefaultPostgres,
+            values["--fhir-mb"], values["--fhir-validate"]);
     }
 }
 

@@ -24,6 +24,8 @@ if (options.Scenario is "saga" or "all")
     results.Add(await SagaBench.Run(options));
 if (options.Scenario is "gateway" or "all")
     results.Add(await GatewayBench.Run(options));
+if (options.Scenario is "fhir" or "all")
+    results.AddRange(FhirBench.Run(options));
 
 Console.WriteLine();
 foreach (var result in results)
@@ -74,7 +76,7 @@ namespace IntegrationHub.Bench
             return text.ToString();
         }
 
-        public static string Format(double rate) => double.IsNaN(rate) ? "n/a" : rate.ToString("N0", CultureInfo.InvariantCulture);
+        public static string Format(double rate) => double.IsNaN(rate) ? "n/a" : rate.ToString(rate < 100 ? "N1" : "N0", CultureInfo.InvariantCulture);
         public static string FormatRatio(double ratio) => double.IsNaN(ratio) ? "n/a" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x";
     }
 
@@ -92,6 +94,8 @@ namespace IntegrationHub.Bench
                 {
                     "bus" => $"**bus** ({result.Unit}; N={options.Messages}, C={options.Concurrency}, 1 KB, persistent, confirms, quorum)",
                     "saga" => $"**saga** ({result.Unit}; {options.Sagas} sagas/round, {options.ParallelSagas} in flight, 1 Start + {options.Steps} Steps each)",
+                    "fhir" => $"**fhir** ({result.Unit}; one collection Bundle of official R4 examples, one thread)",
+                    "fhir-validate" => $"**fhir-validate** ({result.Unit}; base specification, one thread)",
                     _ => $"**gateway** ({result.Unit}; N={options.Requests} POSTs/round, C={options.Clients} concurrent, RabbitMQ + PostgreSQL outbox)",
                 });
                 text.AppendLine();

@@ -57,6 +57,29 @@ public sealed class GoldenValidationTests(AdapterFixture fixture, ITestOutputHel
         Assert.Contains(outcome.Issue, i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
     }
 
+    [Theory]
+    [InlineData("weight", false)]
+    [InlineData("blood-sugar", true)]
+    public void A_profile_binding_to_a_department_value_set_given_as_data_checks_the_code(string code, bool refused)
+    {
+        var options = new FhirOptions();
+        options.ProfilePaths.Add(Golden("terminology"));
+        var adapter = new FhirAdapter(options);
+        var observation = adapter.Parse(System.Text.Encoding.UTF8.GetBytes($$$"""
+            {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://hub.example.org/fhir/CodeSystem/department-tests","code":"{{{code}}}"}]}}
+            """), FhirFormat.Json).Resource!;
+
+        var outcome = adapter.Validate(observation, ["http://hub.example.org/fhir/StructureDefinition/department-observation"]);
+
+        foreach (var issue in outcome.Issue)
+            output.WriteLine(Describe(issue));
+        var errors = outcome.Issue.Where(i => i.Severity == OperationOutcome.IssueSeverity.Error).ToList();
+        if (refused)
+            Assert.Contains(errors, i => i.Code == OperationOutcome.IssueType.CodeInvalid && i.Expression.Single()!.StartsWith("Observation.code", StringComparison.Ordinal));
+        else
+            Assert.Empty(errors);
+    }
+
     OperationOutcome Outcome(string name)
     {
         var parsed = fixture.Adapter.Parse(File.ReadAllBytes(Golden($"{name}.json")), FhirFormat.Json);

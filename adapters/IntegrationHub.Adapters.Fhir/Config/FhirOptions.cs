@@ -5,10 +5,13 @@ public sealed class FhirOptions
 {
     public FhirLimits Limits { get; set; } = new();
 
-    /// <summary>Files (or folders of <c>*.json</c>/<c>*.xml</c> files) holding StructureDefinitions to load as profiles.</summary>
+    /// <summary>
+    /// Files (or folders of <c>*.json</c>/<c>*.xml</c> files) holding StructureDefinitions to load as profiles, and the
+    /// ValueSets and CodeSystems they bind to.
+    /// </summary>
     public IList<string> ProfilePaths { get; } = new List<string>();
 
-    /// <summary>StructureDefinitions given as FHIR JSON text.</summary>
+    /// <summary>StructureDefinitions (or ValueSets, CodeSystems) given as FHIR JSON text.</summary>
     public IList<string> ProfileJson { get; } = new List<string>();
 
     /// <summary>The R4 specification package; default <c>specification.zip</c> beside the program (copied there by the build).</summary>

@@ -3,10 +3,13 @@ using Hl7.Fhir.Model;
 
 namespace IntegrationHub.Adapters.Fhir.Internals;
 
-/// <summary>The StructureDefinitions named by <see cref="FhirOptions"/>: files, folders of files, JSON text.</summary>
+/// <summary>
+/// The conformance resources named by <see cref="FhirOptions"/> (files, folders of files, JSON text): StructureDefinitions,
+/// and the ValueSets and CodeSystems their bindings need.
+/// </summary>
 static class ProfileLoader
 {
-    public static IEnumerable<StructureDefinition> Load(FhirOptions options, FhirParser parser)
+    public static IEnumerable<Resource> Load(FhirOptions options, FhirParser parser)
     {
         foreach (var path in options.ProfilePaths)
         {
@@ -21,16 +24,16 @@ static class ProfileLoader
             yield return Read(parser, Encoding.UTF8.GetBytes(json), FhirFormat.Json, $"ProfileJson[{index++}]");
     }
 
-    static StructureDefinition Read(FhirParser parser, byte[] body, FhirFormat format, string source)
+    static Resource Read(FhirParser parser, byte[] body, FhirFormat format, string source)
     {
         var result = parser.Parse(body, format);
-        if (!result.Succeeded || result.Resource is not StructureDefinition profile)
+        if (!result.Succeeded || result.Resource is not (StructureDefinition or ValueSet or CodeSystem))
         {
-            var why = result.Resource is null or StructureDefinition
-                ? string.Join("; ", result.Outcome.Issue.Select(i => i.Diagnostics))
-                : $"it is a {result.Resource.TypeName}, not a StructureDefinition";
+            var why = result.Resource is null || result.Resource is StructureDefinition or ValueSet or CodeSystem
+                ? string.Join("; ", result.Outcome.Issue.Where(Issues.IsError).Select(i => i.Diagnostics))
+                : $"it is a {result.Resource.TypeName}, not a StructureDefinition, ValueSet or CodeSystem";
             throw new InvalidOperationException($"FHIR profile {source} cannot be loaded: {why}");
         }
-        return profile;
+        return result.Resource;
     }
 }

@@ -27,14 +27,16 @@ sealed class ProfileValidator
         _validator = Build();
     }
 
-    public void Add(StructureDefinition profile)
+    /// <summary>A StructureDefinition, ValueSet or CodeSystem; one with the same type and url replaces the earlier one.</summary>
+    public void Add(Resource resource)
     {
-        if (string.IsNullOrEmpty(profile.Url))
-            throw new ArgumentException("A profile needs a canonical url", nameof(profile));
+        var url = UrlOf(resource) ?? throw new ArgumentException(resource is StructureDefinition or ValueSet or CodeSystem
+            ? $"The {resource.TypeName} needs a canonical url"
+            : $"Only StructureDefinition, ValueSet and CodeSystem can be added, not {resource.TypeName}", nameof(resource));
         lock (_gate)
         {
-            _added.RemoveAll(r => r is StructureDefinition sd && sd.Url == profile.Url);
-            _added.Add(profile);
+            _added.RemoveAll(r => r.TypeName == resource.TypeName && UrlOf(r) == url);
+            _added.Add(resource);
             _profiles.Reload(_added);
             // A new validator, so that no schema compiled before (or a miss cached for this url) outlives the change.
             _validator = Build();
@@ -48,6 +50,14 @@ sealed class ProfileValidator
             return validator.Validate(resource).Issue;
         return profileUrls.SelectMany(url => validator.Validate(resource, url).Issue);
     }
+
+    static string? UrlOf(Resource resource) => resource switch
+    {
+        StructureDefinition sd => sd.Url,
+        ValueSet vs => vs.Url,
+        CodeSystem cs => cs.Url,
+        _ => null,
+    } is { Length: > 0 } url ? url : null;
 
     Validator Build()
     {
