@@ -76,17 +76,20 @@ public sealed class ClinicalOptions
         }
     }
 
-    /// <summary>Every file read as the adapter will read it: each that is not a profile, and each canonical URL given twice, is a problem.</summary>
+    /// <summary>
+    /// Every file read as the adapter will read it: each that is not a profile (or a ValueSet or CodeSystem one binds
+    /// to), and each canonical URL given twice, is a problem — the adapter itself would stop at the first.
+    /// </summary>
     static void CheckProfiles(IEnumerable<string> files, FhirLimits limits, List<string> problems)
     {
         var reader = new FhirAdapter(new FhirOptions { Limits = limits });
         var urls = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            if (FhirFiles.ReadProfile(reader, file, out var problem) is not { } profile)
+            if (FhirFiles.ReadConformanceResource(reader, file, out var problem) is not { } read)
                 problems.Add($"{FhirSection}:Profiles: {problem}");
-            else if (!urls.TryAdd(profile.Url!, file))
-                problems.Add($"{FhirSection}:Profiles: {file} and {urls[profile.Url!]} both define {profile.Url}");
+            else if (!urls.TryAdd(read.Url, file))
+                problems.Add($"{FhirSection}:Profiles: {file} and {urls[read.Url]} both define {read.Url}");
         }
     }
 

@@ -26,14 +26,16 @@ public sealed class ClinicalOptionsTests : IDisposable
     }
 
     [Fact]
-    public void A_folder_of_profiles_gives_each_of_its_files_to_the_adapter()
+    public void A_folder_of_profiles_and_value_sets_gives_each_of_its_files_to_the_adapter()
     {
         File.Copy(Profile, Path.Combine(_folder.FullName, "department-patient.json"));
+        File.WriteAllText(Path.Combine(_folder.FullName, "tests.valueset.json"),
+            """{ "resourceType": "ValueSet", "url": "https://hub.example.gov/fhir/ValueSet/tests", "status": "draft" }""");
         File.WriteAllText(Path.Combine(_folder.FullName, "README.txt"), "not a profile, not read");
 
         var options = From(("Hub:Clinical:Fhir:Profiles:0", _folder.FullName), ("Hub:Clinical:Fhir:MaxDepth", "32"));
 
-        Assert.Equal([Path.Combine(_folder.FullName, "department-patient.json")], options.Fhir.ProfilePaths);
+        Assert.Equal([Path.Combine(_folder.FullName, "department-patient.json"), Path.Combine(_folder.FullName, "tests.valueset.json")], options.Fhir.ProfilePaths);
         Assert.Equal(32, options.Fhir.Limits.MaxDepth);
     }
 
@@ -55,7 +57,7 @@ public sealed class ClinicalOptionsTests : IDisposable
         Assert.Contains("Hub:Clinical:Fhir:MaxDepth must be between 1 and 512", problems);
         Assert.Contains("Hub:Clinical:Fhir:MaxStringLength must be a whole number (e.g. 16777216)", problems);
         Assert.Contains("Hub:Clinical:Fhir:Profiles:0: no file or folder /no/such/profile.json", problems);
-        Assert.Contains($"Hub:Clinical:Fhir:Profiles: {NotAProfile} holds a Patient, not a StructureDefinition", problems);
+        Assert.Contains($"Hub:Clinical:Fhir:Profiles: {NotAProfile} holds a Patient, not a StructureDefinition, ValueSet or CodeSystem", problems);
         Assert.Contains($"Hub:Clinical:Fhir:Profiles: {Path.Combine(_folder.FullName, "copy.json")} and {Profile} both define {ClinicalFixture.ProfileUrl}", problems);
         Assert.Equal(6, problems.Count);
     }

@@ -108,7 +108,7 @@ public sealed class HubctlClinicalTests
         var run = await Hubctl(["validate", "--profile", Patient, Patient]);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains($"hubctl: --profile: {Patient} holds a Patient, not a StructureDefinition", run.Error);
+        Assert.Contains($"hubctl: --profile: {Patient} holds a Patient, not a StructureDefinition, ValueSet or CodeSystem", run.Error);
     }
 
     [Fact]

@@ -40,10 +40,11 @@ public static class FhirFiles
             : [path];
 
     /// <summary>
-    /// The profile (a StructureDefinition with a canonical URL) in <paramref name="file"/>, read with <paramref name="adapter"/>;
-    /// null with <paramref name="problem"/> saying why not, in words an operator can act on.
+    /// The conformance resource in <paramref name="file"/> — a profile (StructureDefinition), or a ValueSet or CodeSystem
+    /// a profile binds to — with its canonical URL, read with <paramref name="adapter"/>; null with
+    /// <paramref name="problem"/> saying why not, in words an operator can act on.
     /// </summary>
-    public static StructureDefinition? ReadProfile(FhirAdapter adapter, string file, out string? problem)
+    public static (Resource Resource, string Url)? ReadConformanceResource(FhirAdapter adapter, string file, out string? problem)
     {
         byte[]? content;
         try
@@ -64,11 +65,18 @@ public static class FhirFiles
 
         // By its extension, as the adapter reads the files of FhirOptions.ProfilePaths.
         var parsed = adapter.Parse(content, file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) ? FhirFormat.Xml : FhirFormat.Json);
+        var url = parsed.Resource switch
+        {
+            StructureDefinition d => d.Url,
+            ValueSet v => v.Url,
+            CodeSystem c => c.Url,
+            _ => null,
+        };
         problem = !parsed.Succeeded ? $"{file} is not readable FHIR: {FirstError(parsed.Outcome)}"
-            : parsed.Resource is not StructureDefinition definition ? $"{file} holds a {parsed.Resource!.TypeName}, not a StructureDefinition"
-            : string.IsNullOrWhiteSpace(definition.Url) ? $"{file} holds a StructureDefinition without a canonical url"
+            : parsed.Resource is not (StructureDefinition or ValueSet or CodeSystem) ? $"{file} holds a {parsed.Resource!.TypeName}, not a StructureDefinition, ValueSet or CodeSystem"
+            : string.IsNullOrWhiteSpace(url) ? $"{file} holds a {parsed.Resource.TypeName} without a canonical url"
             : null;
-        return problem is null ? (StructureDefinition)parsed.Resource! : null;
+        return problem is null ? (parsed.Resource!, url!) : null;
     }
 
     static string FirstError(OperationOutcome outcome) =>

@@ -51,7 +51,7 @@ internal static class ClinicalCommands
     {
         var profiles = new Option<string[]>("--profile")
         {
-            Description = "A profile (StructureDefinition, JSON or XML) to validate against too; repeat for several",
+            Description = "A profile (StructureDefinition, JSON or XML) to validate against too, or a ValueSet or CodeSystem it binds to; repeat for several",
             HelpName = "file",
         };
         var input = Input(ArgumentArity.ExactlyOne);
@@ -66,10 +66,11 @@ internal static class ClinicalCommands
             var urls = new List<string>();
             foreach (var file in parseResult.GetValue(profiles) ?? [])
             {
-                var profile = FhirFiles.ReadProfile(fhir.Adapter, file, out var problem)
-                              ?? throw new HubCtlException($"--profile: {problem}", ExitCodes.Failed);
-                fhir.Adapter.AddProfile(profile);
-                urls.Add(profile.Url!);
+                var (resource, url) = FhirFiles.ReadConformanceResource(fhir.Adapter, file, out var problem)
+                                      ?? throw new HubCtlException($"--profile: {problem}", ExitCodes.Failed);
+                fhir.Adapter.AddConformanceResource(resource);
+                if (resource is Hl7.Fhir.Model.StructureDefinition)
+                    urls.Add(url);
             }
             var (content, format) = Read(parseResult.GetValue(input), fhir.Adapter.Limits.MaxBytes);
             var check = fhir.Check(content, format, urls);
