@@ -18,8 +18,28 @@ public static class FhirFiles
         return FhirFormat.Json;
     }
 
-    /// <summary>The whole of <paramref name="input"/>, or null when it holds more than <paramref name="maxBytes"/>.</summary>
-    public static byte[]? ReadLimited(Stream input, long maxBytes)
+    /// <summary>
+    /// The content of <paramref name="path"/> (standard input for <c>-</c>), or null with <paramref name="problem"/>
+    /// saying why not: it cannot be read, or it holds more than <paramref name="maxBytes"/>.
+    /// </summary>
+    public static byte[]? Read(string path, long maxBytes, out string? problem)
+    {
+        var name = path == "-" ? "standard input" : path;
+        try
+        {
+            using var stream = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
+            var content = ReadLimited(stream, maxBytes);
+            problem = content is null ? $"{name} is larger than {maxBytes} bytes" : null;
+            return content;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = $"cannot read {name} ({e.Message})";
+            return null;
+        }
+    }
+
+    static byte[]? ReadLimited(Stream input, long maxBytes)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
@@ -46,22 +66,8 @@ public static class FhirFiles
     /// </summary>
     public static (Resource Resource, string Url)? ReadConformanceResource(FhirAdapter adapter, string file, out string? problem)
     {
-        byte[]? content;
-        try
-        {
-            using var stream = File.OpenRead(file);
-            content = ReadLimited(stream, adapter.Limits.MaxBytes);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problem = $"{file} cannot be read ({e.Message})";
+        if (Read(file, adapter.Limits.MaxBytes, out problem) is not { } content)
             return null;
-        }
-        if (content is null)
-        {
-            problem = $"{file} is larger than {adapter.Limits.MaxBytes} bytes";
-            return null;
-        }
 
         // By its extension, as the adapter reads the files of FhirOptions.ProfilePaths.
         var parsed = adapter.Parse(content, file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) ? FhirFormat.Xml : FhirFormat.Json);

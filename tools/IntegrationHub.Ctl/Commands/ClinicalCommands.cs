@@ -88,23 +88,10 @@ internal static class ClinicalCommands
 
     static FhirChecks NewChecks() => new(new FhirAdapter(new FhirOptions()));
 
-    static (byte[] Content, FhirFormat Format) Read(string? path, long maxBytes)
-    {
-        var name = path is null or "-" ? "standard input" : path;
-        byte[]? content;
-        try
-        {
-            using var stream = path is null or "-" ? Console.OpenStandardInput() : File.OpenRead(path);
-            content = FhirFiles.ReadLimited(stream, maxBytes);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new HubCtlException($"cannot read {name}: {e.Message}", ExitCodes.Failed, e);
-        }
-        return content is null
-            ? throw new HubCtlException($"{name} is larger than {maxBytes} bytes, the FHIR adapter's limit", ExitCodes.Failed)
-            : (content, FhirFiles.Sniff(content));
-    }
+    static (byte[] Content, FhirFormat Format) Read(string? path, long maxBytes) =>
+        FhirFiles.Read(path ?? "-", maxBytes, out var problem) is { } content
+            ? (content, FhirFiles.Sniff(content))
+            : throw new HubCtlException(problem!, ExitCodes.Failed);
 
     /// <summary>Every error and warning, one line each: severity, code, where and why.</summary>
     static async Task WriteProblems(TextWriter error, OperationOutcome outcome)
