@@ -19,6 +19,7 @@ public sealed class HostileInputTests(ClinicalFixture clinical) : IClassFixture<
         { "invalid UTF-8", Json, 400, 400 },
         { "NUL in a JSON string", Json, 200, 422 },
         { "NUL in XML", Xml, 400, 400 },
+        { "lone surrogate", Json, 400, 400 },
         { "JSON nested past the limit", Json, 400, 400 },
         { "XML nested past the limit", Xml, 400, 400 },
         { "external entity (XXE)", Xml, 400, 400 },
@@ -31,6 +32,7 @@ public sealed class HostileInputTests(ClinicalFixture clinical) : IClassFixture<
     {
         "invalid UTF-8" => [.. "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"A"u8, 0xFF, 0xFE, .. "\"}]}"u8],
         "NUL in a JSON string" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"A\u0000B"}]}"""),
+        "lone surrogate" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"A\udc00B"}]}"""),
         "NUL in XML" => Encoding.UTF8.GetBytes("""<Patient xmlns="http://hl7.org/fhir"><name><family value="A&#0;B"/></name></Patient>"""),
         "JSON nested past the limit" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","extension":[""" +
             string.Concat(Enumerable.Repeat("""{"url":"http://x","extension":[""", 200)) + string.Concat(Enumerable.Repeat("]}", 200)) + "]}"),
