@@ -94,7 +94,7 @@ namespace IntegrationHub.Bench
                 {
                     "bus" => $"**bus** ({result.Unit}; N={options.Messages}, C={options.Concurrency}, 1 KB, persistent, confirms, quorum)",
                     "saga" => $"**saga** ({result.Unit}; {options.Sagas} sagas/round, {options.ParallelSagas} in flight, 1 Start + {options.Steps} Steps each)",
-                    "fhir" => $"**fhir** ({result.Unit}; one collection Bundle of official R4 examples, one thread)",
+                    "fhir" or "fhir-cpu" => $"**{result.Benchmark}** ({result.Unit}; one collection Bundle of official R4 examples, one thread)",
                     "fhir-validate" => $"**fhir-validate** ({result.Unit}; base specification, one thread)",
                     _ => $"**gateway** ({result.Unit}; N={options.Requests} POSTs/round, C={options.Clients} concurrent, RabbitMQ + PostgreSQL outbox)",
                 });

@@ -32,7 +32,7 @@ static class ConformanceReport
         text.AppendLine($"| validator stopped inside, reported as an `exception` issue | {validations.Count(v => v.Issues.Any(i => i.Code == OperationOutcome.IssueType.Exception))} | {validations.Count} |");
         text.AppendLine();
         text.AppendLine($"Errors reported by the validator in all: {validations.Sum(v => v.Errors)}; warnings: {validations.Sum(v => v.Issues.Count(i => i.Severity == OperationOutcome.IssueSeverity.Warning))}. "
-            + $"Time on {Environment.ProcessorCount} cores: parse + both round trips {roundTripTime.TotalSeconds:0} s, validation {validationTime.TotalSeconds:0} s.");
+            + $"Time on {Environment.ProcessorCount} cores (sum of the slices): parse + both round trips {roundTripTime.TotalSeconds:0} s, validation {validationTime.TotalSeconds:0} s.");
         text.AppendLine();
         text.AppendLine("The official examples are not all valid: the specification's own build reports errors on some of them, and the "
             + "validator here runs without a terminology server (value sets outside the specification package, e.g. SNOMED CT and LOINC, "
