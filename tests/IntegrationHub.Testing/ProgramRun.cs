@@ -35,13 +35,14 @@ public static class ProgramRun
         start.RedirectStandardInput = input is not null;
 
         using var process = Process.Start(start)!;
+        // Read before writing: a program that answers while it reads would otherwise block on a full pipe.
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
         if (input is not null)
         {
             await process.StandardInput.BaseStream.WriteAsync(input);
             process.StandardInput.Close();
         }
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
