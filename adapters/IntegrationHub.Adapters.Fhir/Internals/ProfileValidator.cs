@@ -1,5 +1,6 @@
 using Firely.Fhir.Validation;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Specification.Snapshot;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
 using static Hl7.Fhir.Model.OperationOutcome;
@@ -35,6 +36,8 @@ sealed class ProfileValidator
             : $"Only StructureDefinition, ValueSet and CodeSystem can be added, not {resource.TypeName}", nameof(resource));
         lock (_gate)
         {
+            if (resource is StructureDefinition { HasSnapshot: false } differentialOnly)
+                resource = WithSnapshot(differentialOnly);
             _added.RemoveAll(r => r.TypeName == resource.TypeName && UrlOf(r) == url);
             _added.Add(resource);
             _profiles.Reload(_added);
@@ -59,10 +62,26 @@ sealed class ProfileValidator
         _ => null,
     } is { Length: > 0 } url ? url : null;
 
+    /// <summary>
+    /// The snapshot of a profile given as a differential, generated once when it is added. Not on the fly through a
+    /// SnapshotSource: Firely's snapshot generator is not thread-safe, and shared by concurrent validations it fails at
+    /// random ("Invalid snapshot generator state").
+    /// </summary>
+    StructureDefinition WithSnapshot(StructureDefinition profile)
+    {
+        var copy = (StructureDefinition)profile.DeepCopy();
+        var generator = new SnapshotGenerator(new MultiResolver(_profiles, _specification));
+        generator.UpdateAsync(copy).GetAwaiter().GetResult(); // Add is rare (start-up, a new profile): blocking is fine
+        if (!copy.HasSnapshot)
+            throw new ArgumentException($"No snapshot could be generated for profile {profile.Url}: "
+                + string.Join("; ", generator.Outcome?.Issue.Select(i => i.Diagnostics ?? i.Details?.Text) ?? []), nameof(profile));
+        return copy;
+    }
+
     Validator Build()
     {
-        // Profiles given as data first, so that a department can override nothing of the base but find its own.
-        var resolver = new SnapshotSource(new CachedResolver(new MultiResolver(_profiles, _specification)));
+        // Profiles given as data first, so that a department's own are found; the base specification's are in the zip.
+        var resolver = new CachedResolver(new MultiResolver(_profiles, _specification));
         var asyncResolver = resolver.AsAsync();
         var terminology = new LocalTerminologyService(asyncResolver);
         return new Validator(asyncResolver, terminology, null, new ValidationSettings());

@@ -16,7 +16,8 @@ public sealed record ValidationResult(string File, IReadOnlyList<OperationOutcom
 }
 
 /// <summary>
-/// The corpus in <see cref="Slices"/> slices (every Slices-th file, so the big ones spread), each run by a test of its own
+/// The corpus in <see cref="Slices"/> slices by resource type (the validator compiles a schema per type on first use, so
+/// that cost spreads over the slices rather than landing on the first), each run by a test of its own
 /// on every core, with one shared adapter as the hub uses it. When the last slice of both kinds is done, the figures of
 /// the whole run are complete (<see cref="WhenComplete"/>).
 /// </summary>
@@ -32,6 +33,7 @@ public sealed class CorpusRun
     {
         Examples = new OfficialExamples();
         Adapter = new FhirAdapter(new FhirOptions());
+        _slices = new(() => SliceByType(Examples.Files));
     }
 
     public OfficialExamples Examples { get; }
@@ -61,7 +63,32 @@ public sealed class CorpusRun
         report(roundTrips, Sum(_roundTrips.Values.Select(v => v.Item2)), validations, Sum(_validations.Values.Select(v => v.Item2)));
     }
 
-    IReadOnlyList<string> Slice(int slice) => Examples.Files.Where((_, i) => i % Slices == slice).ToList();
+    IReadOnlyList<string> Slice(int slice) => _slices.Value[slice];
+
+    readonly Lazy<List<string>[]> _slices;
+
+    /// <summary>
+    /// Types largest first, each into the slice with the fewest bytes so far (a file's type is its name's prefix); a type
+    /// too big for one slice (Bundle) goes file by file, largest first, so that no slice is much longer than the others.
+    /// </summary>
+    static List<string>[] SliceByType(IReadOnlyList<string> files)
+    {
+        var slices = Enumerable.Range(0, Slices).Select(_ => new List<string>()).ToArray();
+        var bytes = new long[Slices];
+        var sizes = files.ToDictionary(f => f, f => new FileInfo(f).Length);
+        var share = sizes.Values.Sum() / Slices / 2;
+        var units = files.GroupBy(f => Path.GetFileName(f).Split('-')[0], StringComparer.Ordinal)
+            .SelectMany(g => g.Sum(f => sizes[f]) > share ? g.Select(f => new[] { f }) : [g.ToArray()])
+            .Select(unit => (Files: unit, Bytes: unit.Sum(f => sizes[f])))
+            .OrderByDescending(u => u.Bytes).ThenBy(u => u.Files[0], StringComparer.Ordinal);
+        foreach (var (unitFiles, size) in units)
+        {
+            var smallest = Array.IndexOf(bytes, bytes.Min());
+            slices[smallest].AddRange(unitFiles);
+            bytes[smallest] += size;
+        }
+        return slices;
+    }
 
     ExampleResult RoundTrip(string file)
     {
