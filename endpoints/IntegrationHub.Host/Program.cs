@@ -1,3 +1,4 @@
+using IntegrationHub.Clinical;
 using IntegrationHub.Gateway;
 using IntegrationHub.Hosting;
 using IntegrationHub.Providers;
@@ -20,6 +21,7 @@ public sealed class Program
         builder.AddHubEndpoint<ProvidersEndpoint>();
         builder.AddHubEndpoint<WebhooksEndpoint>();
         builder.AddHubEndpoint<SampleEndpoint>();
+        builder.AddHubEndpoint<ClinicalEndpoint>();
 
         var app = builder.Build();
         app.MapServiceDefaults();

@@ -12,7 +12,8 @@ namespace IntegrationHub.EndToEnd.Tests;
 /// <summary>
 /// The README's embedded demo, as a newcomer runs it: the all-in-one host as a program (Development, in memory, with its
 /// simulators), a token from hubctl with the host's default key file, a request posted as department <c>demo</c>, its
-/// status and timeline, and the signed webhook the demo department's receiver got.
+/// status and timeline, and the signed webhook the demo department's receiver got; then the clinical part (FHIR
+/// $validate of the example patients, hubctl translate).
 /// </summary>
 public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
 {
@@ -61,6 +62,43 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
         }, Patience, "the demo department received the request's webhook");
         Assert.Equal("Valid", webhook.GetProperty("signature").GetString());
         Assert.Equal("request.completed", webhook.GetProperty("body").GetProperty("type").GetString());
+    }
+
+    /// <summary>The README's clinical part: $validate of the example patients with a clinical:read token, and hubctl translate of one.</summary>
+    [Fact]
+    public async Task Readme_clinical_demo_runs_on_the_embedded_host_and_logs_no_patient_data()
+    {
+        StartHost();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        await Eventually.Until(async () => await Ready(http), Patience, "the host answers /health/ready");
+        var token = (await Hubctl("token", "--department", "demo", "--scope", "clinical:read")).Trim();
+
+        async Task<JsonElement[]> Errors(string example)
+        {
+            using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/fhir/$validate")
+            {
+                Content = new ByteArrayContent(File.ReadAllBytes(RepositoryFiles.PathOf("docs", "examples", "fhir", example))),
+            };
+            post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
+            post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(post);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var outcome = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            Assert.Equal("OperationOutcome", outcome.GetProperty("resourceType").GetString());
+            return outcome.TryGetProperty("issue", out var issues) ? issues.EnumerateArray().Where(i => i.GetProperty("severity").GetString() == "error").ToArray() : [];
+        }
+
+        Assert.Empty(await Errors("patient.json"));
+        var errors = await Errors("patient-invalid.json");
+        Assert.Contains(errors, e => e.GetProperty("expression")[0].GetString()!.StartsWith("Patient.gender", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.GetProperty("expression")[0].GetString()!.StartsWith("Patient.birthDate", StringComparison.Ordinal));
+
+        var xml = await Hubctl("translate", "--from", "fhir", "--to", "fhir", "--format", "xml", RepositoryFiles.PathOf("docs", "examples", "fhir", "patient.json"));
+        Assert.Contains("<birthDate value=\"1990-04-12\" />", xml);
+
+        lock (_hostOutput)
+            foreach (var personal in new[] { "Asha", "Ravi", "91-0000-0000-0001", "1990-04-12", "12/04/1990" })
+                Assert.DoesNotContain(personal, _hostOutput.ToString());
     }
 
     void StartHost()

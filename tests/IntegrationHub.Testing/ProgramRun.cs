@@ -19,10 +19,11 @@ public static class ProgramRun
 
     /// <summary>
     /// Runs <c>dotnet <paramref name="dll"/> <paramref name="args"/></c> in Production (unless <paramref name="environment"/>
-    /// says otherwise), with <paramref name="environment"/> added; kills it (and its children) if it has not ended within
-    /// <paramref name="timeout"/>.
+    /// says otherwise), with <paramref name="environment"/> added and <paramref name="input"/> (if any) on its standard
+    /// input; kills it (and its children) if it has not ended within <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<ProgramOutcome> Run(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
+    public static async Task<ProgramOutcome> Run(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout,
+        byte[]? input = null)
     {
         var start = StartInfo(dll);
         foreach (var arg in args)
@@ -31,10 +32,17 @@ public static class ProgramRun
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
+        start.RedirectStandardInput = input is not null;
 
         using var process = Process.Start(start)!;
+        // Read before writing: a program that answers while it reads would otherwise block on a full pipe.
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.BaseStream.WriteAsync(input);
+            process.StandardInput.Close();
+        }
         using var cancel = new CancellationTokenSource(timeout);
         try
         {

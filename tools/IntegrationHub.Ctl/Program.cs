@@ -14,6 +14,8 @@ public static class Program
         root.Subcommands.Add(TokenCommands.Create());
         root.Subcommands.Add(WebhooksCommands.Create());
         root.Subcommands.Add(OutboxCommands.Create());
+        root.Subcommands.Add(ClinicalCommands.CreateTranslate());
+        root.Subcommands.Add(ClinicalCommands.CreateValidate());
         return root;
     }
 

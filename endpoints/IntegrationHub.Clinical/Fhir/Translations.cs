@@ -1,0 +1,24 @@
+namespace IntegrationHub.Clinical.Fhir;
+
+/// <summary>
+/// The translations the hub offers, by source and target: one list for <c>POST /api/v1/translate</c> and
+/// <c>hubctl translate</c>. Today FHIR to FHIR (normalising JSON or XML); the HL7 v2 and CSV issues add theirs here.
+/// </summary>
+public static class Translations
+{
+    public const string Fhir = "fhir";
+
+    public static IReadOnlyList<(string From, string To)> Supported { get; } = [(Fhir, Fhir)];
+
+    /// <summary>Null when <paramref name="from"/> → <paramref name="to"/> is offered; otherwise why not, naming what is.</summary>
+    public static string? Problem(string? from, string? to)
+    {
+        if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+            return $"Both a source and a target format are needed (from and to); supported: {List}.";
+        return Supported.Contains((from, to))
+            ? null
+            : $"There is no translation from '{from}' to '{to}'; supported: {List}.";
+    }
+
+    static string List => string.Join(", ", Supported.Select(s => $"{s.From} → {s.To}"));
+}
