@@ -125,7 +125,7 @@ public sealed class SagaConcurrencyTests(DurableInfrastructure infrastructure) :
             $"SELECT revision FROM hub.sagas WHERE data->>'Name' = '{key}'"));
     }
 
-    Task<string> IndexRowVersion(string key) => PostgresServer.Scalar<string>(infrastructure.PostgresConnectionString,
+    Task<string?> IndexRowVersion(string key) => PostgresServer.Scalar<string>(infrastructure.PostgresConnectionString,
         $"SELECT xmin::text FROM hub.saga_index WHERE value = '{key}'");
 
     Task OutboxDrained() => Eventually.Until(async () => await PostgresServer.Scalar<long>(infrastructure.PostgresConnectionString,
