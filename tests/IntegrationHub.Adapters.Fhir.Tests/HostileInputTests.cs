@@ -106,6 +106,16 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void A_nul_character_in_a_string_is_refused_with_its_element()
+    {
+        var issue = Refused(Adapter.Parse("""{"resourceType":"Patient","name":[{"family":"A\u0000B"}]}"""u8, FhirFormat.Json));
+
+        Assert.Equal(OperationOutcome.IssueType.Value, issue.Code);
+        Assert.Contains("NUL", issue.Diagnostics);
+        Assert.Equal("Patient.name[0].family", issue.Expression.Single());
+    }
+
+    [Fact]
     public void The_same_key_in_two_objects_is_not_a_duplicate()
     {
         Assert.True(Adapter.Parse("""{"resourceType":"Patient","name":[{"family":"Rao"},{"family":"Roy"}]}"""u8, FhirFormat.Json).Succeeded);

@@ -17,7 +17,7 @@ public sealed class HostileInputTests(ClinicalFixture clinical) : IClassFixture<
     {
         // case, content type, $validate status, translate status
         { "invalid UTF-8", Json, 400, 400 },
-        { "NUL in a JSON string", Json, 200, 422 },
+        { "NUL in a JSON string", Json, 400, 400 },
         { "NUL in XML", Xml, 400, 400 },
         { "lone surrogate", Json, 400, 400 },
         { "JSON nested past the limit", Json, 400, 400 },
@@ -87,10 +87,11 @@ public sealed class HostileInputTests(ClinicalFixture clinical) : IClassFixture<
     }
 
     [Fact]
-    public async Task Nul_in_a_json_string_is_an_error_at_its_element()
+    public async Task Nul_in_a_json_string_is_refused_at_its_element()
     {
         using var response = await clinical.Post(ClinicalApi.ValidatePath, Body("NUL in a JSON string"));
 
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(await Issue.Of(response), i => i.IsError && i.Expression!.StartsWith("Patient.name[0].family", StringComparison.Ordinal));
     }
 

@@ -56,6 +56,9 @@ static class JsonInputCheck
                     case JsonTokenType.String:
                         if (TooLong(reader, limits))
                             return Issues.Error(IssueType.TooCostly, $"A string is longer than the limit of {limits.MaxStringLength} characters", path.ToString(), PositionOf(json, reader.TokenStartIndex));
+                        // Raw control characters are not valid JSON, so a NUL can only come escaped; the hub stores no NUL anywhere.
+                        if (reader.ValueIsEscaped && reader.GetString()!.Contains('\0'))
+                            return Issues.Error(IssueType.Value, "A string holds a NUL character (\\u0000), which the hub does not accept in any text", path.ToString(), PositionOf(json, reader.TokenStartIndex));
                         path.Value(path.AtRootProperty("resourceType") ? reader.GetString() : null);
                         break;
                     default:
