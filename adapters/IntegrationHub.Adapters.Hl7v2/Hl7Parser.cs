@@ -13,7 +13,7 @@ public static class Hl7Parser
         limits ??= Hl7Limits.Default;
         if (bytes.Length > limits.MaxBytes)
             return Fail(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError, $"message is {bytes.Length} bytes; the limit is {limits.MaxBytes}"));
-        var bom = bytes.StartsWith("\xEF\xBB\xBF"u8);
+        var bom = bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]);
         if (bom) bytes = bytes[3..];
         var declared = CharacterSets.ReadMsh18(bytes);
         Encoding encoding = bom ? CharacterSets.Utf8
