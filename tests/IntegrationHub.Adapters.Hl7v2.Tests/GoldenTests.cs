@@ -2,11 +2,13 @@ namespace IntegrationHub.Adapters.Hl7v2.Tests;
 
 public sealed class GoldenTests
 {
-    public static TheoryData<string> Messages => new()
-    {
+    public static readonly string[] Names =
+    [
         "adt-a01", "adt-a04", "adt-a08", "adt-a03", "oru-r01", "siu-s12", "vxu-v04",
         "adt-a04-utf8-names", "adt-a08-latin1", "oru-r01-v27-truncation", "adt-a04-custom-delimiters",
-    };
+    ];
+
+    public static TheoryData<string> Messages => new(Names);
 
     static readonly Hl7AckOptions AckOptions = new("ACK-1", new DateTimeOffset(2026, 12, 2, 18, 0, 0, TimeSpan.Zero));
 

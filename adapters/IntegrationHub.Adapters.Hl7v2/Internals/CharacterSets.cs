@@ -23,6 +23,7 @@ static class CharacterSets
         if (bytes.Length < 8 || bytes[0] != 'M' || bytes[1] != 'S' || bytes[2] != 'H') return "";
         var end = bytes.IndexOfAny((byte)'\r', (byte)'\n');
         var line = end < 0 ? bytes : bytes[..end];
+        if (line.Length < 8) return "";
         byte fs = line[3], rep = line[5], comp = line[4];
         var field = 1;
         var i = 3;

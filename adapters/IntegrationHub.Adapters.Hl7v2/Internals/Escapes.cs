@@ -32,11 +32,13 @@ static class Escapes
                     case 'P' when d.Truncation is { } t: sb.Append(t); continue;
                 }
             }
-            if (body.Length >= 3 && body[0] == 'X' && (body.Length - 1) % 2 == 0 && TryHex(body[1..], out var bytes))
+            if (body.Length >= 3 && body[0] == 'X' && (body.Length - 1) % 2 == 0 && TryHex(body[1..], out var bytes)
+                && (encoding is not UTF8Encoding || System.Text.Unicode.Utf8.IsValid(bytes)))
             {
                 sb.Append(encoding.GetString(bytes));
                 continue;
             }
+            // Not valid hex (or not valid in the character set) is kept as written, like the formatting escapes.
             sb.Append(whole); // \.br\, \H\, \N\, \Cxxyy\, \Zxx\ … are formatting or local: kept for the receiver
         }
         return sb.ToString();
