@@ -26,6 +26,9 @@ public sealed record Hl7AckOptions(string ControlId, DateTimeOffset Timestamp, I
 /// </summary>
 public static class Hl7Ack
 {
+    /// <summary>A message with thousands of bad segments gets the first problems only: the ACK stays small.</summary>
+    public const int MaxErrSegments = 50;
+
     public static Hl7AckResult Build(Hl7ParseResult parsed, Hl7AckOptions options, IReadOnlyList<Hl7Problem>? applicationErrors = null)
     {
         if (parsed.Message is not { } message) return new(Hl7AckOutcome.Close, null, null);
@@ -65,7 +68,7 @@ public static class Hl7Ack
         var sb = new StringBuilder();
         sb.Append(Hl7Writer.Segment(d, "MSH", [.. fields])).Append('\r');
         sb.Append(Hl7Writer.Segment(d, "MSA", code, Esc(msh.ControlId))).Append('\r');
-        foreach (var p in errors)
+        foreach (var p in errors.Take(MaxErrSegments))
         {
             var location = string.Join(d.Component, p.Segment ?? "", p.SegmentOccurrence?.ToString(CultureInfo.InvariantCulture) ?? "",
                 p.Field?.ToString(CultureInfo.InvariantCulture) ?? "", p.Field is null ? "" : (p.Repetition ?? 1).ToString(CultureInfo.InvariantCulture),

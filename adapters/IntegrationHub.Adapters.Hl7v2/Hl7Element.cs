@@ -100,10 +100,17 @@ public readonly struct Hl7Element
         {
             if (Raw.IsEmpty) return "";
             if (Level == Hl7Level.Literal) return Raw.ToString();
-            var leaf = this;
-            while (leaf.Level != Hl7Level.SubComponent) leaf = leaf.Child(1);
-            var raw = leaf.Raw.Span;
-            if (leaf.IsTruncated) raw = raw[..^1];
+            // The first leaf ends at the first separator of any lower level: one vectorised search, no child chain.
+            var raw = Raw.Span;
+            var cut = Level switch
+            {
+                Hl7Level.Field => raw.IndexOfAny(_d.Repetition, _d.Component, _d.SubComponent),
+                Hl7Level.Repetition => raw.IndexOfAny(_d.Component, _d.SubComponent),
+                Hl7Level.Component => raw.IndexOf(_d.SubComponent),
+                _ => -1,
+            };
+            if (cut >= 0) raw = raw[..cut];
+            if (_d.Truncation is { } t && !raw.IsEmpty && raw[^1] == t) raw = raw[..^1];
             return Escapes.Decode(raw, _d, _encoding!);
         }
     }

@@ -44,11 +44,10 @@ public sealed class Hl7Segment
     readonly int[] _fieldStarts; // start of each split piece; piece i ends before _fieldStarts[i+1]-1
     readonly int _end;
 
-    internal Hl7Segment(string name, int index, int occurrence, int start, int end, int[] fieldStarts)
+    internal Hl7Segment(string name, int index, int start, int end, int[] fieldStarts)
     {
         Name = name;
         Index = index;
-        Occurrence = occurrence;
         Start = start;
         _end = end;
         _fieldStarts = fieldStarts;
@@ -59,7 +58,16 @@ public sealed class Hl7Segment
     /// <summary>0-based position in the message.</summary>
     public int Index { get; }
     /// <summary>1-based count of segments with this name up to this one.</summary>
-    public int Occurrence { get; }
+    public int Occurrence
+    {
+        get
+        {
+            var n = 0;
+            for (var i = 0; i <= Index; i++)
+                if (Message.Segments[i].Name == Name) n++;
+            return n;
+        }
+    }
     internal int Start { get; }
     public ReadOnlyMemory<char> Raw => Message.Text.AsMemory(Start, _end - Start);
 

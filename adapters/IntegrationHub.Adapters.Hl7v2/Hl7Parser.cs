@@ -40,7 +40,6 @@ public static class Hl7Parser
 
         var problems = new List<Hl7Problem>();
         var segments = new List<Hl7Segment>();
-        var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
         var starts = new List<int>(32);
         var pos = 0;
         while (pos < text.Length)
@@ -63,24 +62,36 @@ public static class Hl7Parser
                 pos = next;
                 continue;
             }
-            var name = line[..3].ToString();
+            var name = SegmentName(line[..3]);
             if (segments.Count > 0 && name == "MSH")
                 problems.Add(new Hl7Problem(Hl7ErrorCode.SegmentSequenceError, "a second MSH in one message", segments.Count, name));
             starts.Clear();
             starts.Add(pos);
+            // One vectorised pass per segment finds the field separators and counts repetitions for the limit.
             var tooManyFields = false;
-            for (var k = 3; k < line.Length; k++)
+            var reps = 0;
+            var repField = -1;
+            for (var k = 3; k < line.Length;)
             {
-                if (line[k] != d.Field) continue;
-                if (starts.Count > limits.MaxFieldsPerSegment) { tooManyFields = true; break; }
-                starts.Add(pos + k + 1);
+                var hit = line[k..].IndexOfAny(d.Field, d.Repetition);
+                if (hit < 0) break;
+                k += hit;
+                if (line[k] == d.Field)
+                {
+                    if (starts.Count > limits.MaxFieldsPerSegment) { tooManyFields = true; break; }
+                    starts.Add(pos + k + 1);
+                    reps = 0;
+                }
+                else if (++reps == limits.MaxFieldRepetitions && repField < 0)
+                    repField = starts.Count - 1;
+                k++;
             }
-            occurrences[name] = occurrences.GetValueOrDefault(name) + 1;
-            var seg = new Hl7Segment(name, segments.Count, occurrences[name], pos, end, [.. starts]);
+            var seg = new Hl7Segment(name, segments.Count, pos, end, [.. starts]);
             if (tooManyFields)
-                problems.Add(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError, $"more than {limits.MaxFieldsPerSegment} fields", seg.Index, name, seg.Occurrence));
-            else
-                CheckRepetitions(text, seg, starts, end, d, limits, problems);
+                problems.Add(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError, $"more than {limits.MaxFieldsPerSegment} fields", seg.Index, name, Occurrence(segments, name)));
+            else if (repField > 0 && !(name == "MSH" && repField == 1))
+                problems.Add(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError, $"more than {limits.MaxFieldRepetitions} repetitions",
+                    seg.Index, name, Occurrence(segments, name), name == "MSH" ? repField + 1 : repField));
             segments.Add(seg);
             pos = next;
         }
@@ -90,38 +101,40 @@ public static class Hl7Parser
         return new Hl7ParseResult(message, problems);
     }
 
-    static void CheckRepetitions(string text, Hl7Segment seg, List<int> starts, int end, Hl7Delimiters d, Hl7Limits limits, List<Hl7Problem> problems)
-    {
-        for (var i = 1; i < starts.Count; i++)
-        {
-            var e = i + 1 < starts.Count ? starts[i + 1] - 1 : end;
-            var field = text.AsSpan(starts[i], e - starts[i]);
-            if (field.Count(d.Repetition) >= limits.MaxFieldRepetitions)
-            {
-                var seq = seg.Name == "MSH" ? i + 1 : i;
-                if (seq == 2 && seg.Name == "MSH") continue;
-                problems.Add(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError,
-                    $"more than {limits.MaxFieldRepetitions} repetitions", seg.Index, seg.Name, seg.Occurrence, seq));
-            }
-        }
-    }
+    static int Occurrence(List<Hl7Segment> before, string name) => before.Count(s => s.Name == name) + 1;
+
+    static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KnownNames =
+        new[] { "MSH", "EVN", "PID", "PD1", "NK1", "PV1", "PV2", "ORC", "OBR", "OBX", "NTE", "AL1", "DG1", "SCH", "AIL", "AIP",
+                "RXA", "RXR", "RGS", "MSA", "ERR", "IN1", "GT1", "TQ1", "SPM", "ROL", "PR1", "AIS", "AIG", "RXO", "RXE" }
+            .ToDictionary(n => n).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    static string SegmentName(ReadOnlySpan<char> name) => KnownNames.TryGetValue(name, out var known) ? known : name.ToString();
 
     static void CheckHeader(Hl7Message m, List<Hl7Problem> problems)
     {
-        var msh = m.Msh;
-        void Require(int field, string value, string what)
+        var msh = m.Segments[0];
+        void Require(int field, string what)
         {
-            if (value.Length == 0)
+            if (msh.Field(field).Component(1).Child(1).IsEmpty)
                 problems.Add(new Hl7Problem(Hl7ErrorCode.RequiredFieldMissing, $"MSH-{field} ({what}) is required", 0, "MSH", 1, field));
         }
-        Require(9, msh.MessageCode, "message type");
-        Require(10, msh.ControlId, "message control id");
-        Require(11, msh.ProcessingId, "processing id");
-        Require(12, msh.VersionId, "version id");
-        if (msh.VersionId.Length > 0 && !Versions.Contains(msh.VersionId))
-            problems.Add(new Hl7Problem(Hl7ErrorCode.UnsupportedVersionId, $"version '{msh.VersionId}' is not one of 2.3–2.8", 0, "MSH", 1, 12));
-        if (!CharacterSets.IsKnown(msh.CharacterSet))
-            problems.Add(new Hl7Problem(Hl7ErrorCode.TableValueNotFound, $"character set '{msh.CharacterSet}' is not supported (ASCII, 8859/1, UNICODE UTF-8)", 0, "MSH", 1, 18));
+        Require(9, "message type");
+        Require(10, "message control id");
+        Require(11, "processing id");
+        Require(12, "version id");
+        var version = msh.Field(12).Component(1).Child(1).Raw.Span;
+        if (!version.IsEmpty && !IsSupportedVersion(version))
+            problems.Add(new Hl7Problem(Hl7ErrorCode.UnsupportedVersionId, $"version '{m.Msh.VersionId}' is not one of 2.3–2.8", 0, "MSH", 1, 12));
+        var charset = msh.Field(18);
+        if (!charset.IsEmpty && !CharacterSets.IsKnown(m.Msh.CharacterSet))
+            problems.Add(new Hl7Problem(Hl7ErrorCode.TableValueNotFound, $"character set '{m.Msh.CharacterSet}' is not supported (ASCII, 8859/1, UNICODE UTF-8)", 0, "MSH", 1, 18));
+    }
+
+    static bool IsSupportedVersion(ReadOnlySpan<char> v)
+    {
+        foreach (var known in Versions)
+            if (v.SequenceEqual(known)) return true;
+        return false;
     }
 
     static bool TryDelimiters(string text, out Hl7Delimiters d, out string why)
