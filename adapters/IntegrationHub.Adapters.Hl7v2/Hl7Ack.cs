@@ -64,7 +64,7 @@ public static class Hl7Ack
             options.Timestamp.ToString("yyyyMMddHHmmsszzz", CultureInfo.InvariantCulture).Replace(":", ""),
             "", type, Esc(options.ControlId), msh.Segment.Field(11).Raw.ToString(), Esc(version),
         };
-        if (msh.CharacterSet.Length > 0) fields.AddRange(["", "", "", "", "", msh.Segment.Field(18).Raw.ToString()]);
+        if (msh.CharacterSet.Length > 0 && !parsed.Problems.Any(p => p is { Segment: "MSH", Field: 18 })) fields.AddRange(["", "", "", "", "", msh.Segment.Field(18).Raw.ToString()]);
         var sb = new StringBuilder();
         sb.Append(Hl7Writer.Segment(d, "MSH", [.. fields])).Append('\r');
         sb.Append(Hl7Writer.Segment(d, "MSA", code, Esc(msh.ControlId))).Append('\r');

@@ -6,6 +6,9 @@ namespace IntegrationHub.Adapters.Hl7v2;
 /// <summary>Parses HL7 v2.3–v2.8. Never throws for bad input: every problem comes back in the result.</summary>
 public static class Hl7Parser
 {
+    /// <summary>A message this broken is rejected on what was found so far; reading on only costs memory.</summary>
+    public const int MaxProblems = 100;
+
     static readonly string[] Versions = ["2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8", "2.8.1", "2.8.2"];
 
     public static Hl7ParseResult Parse(ReadOnlySpan<byte> bytes, Hl7Limits? limits = null)
@@ -49,6 +52,11 @@ public static class Hl7Parser
             var next = end;
             if (next < text.Length) next += text[next] == '\r' && next + 1 < text.Length && text[next + 1] == '\n' ? 2 : 1;
             if (end == pos) { pos = next; continue; } // blank line between segments
+            if (problems.Count >= MaxProblems)
+            {
+                problems.Add(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError, $"more than {MaxProblems} problems; the rest of the message was not read", segments.Count));
+                break;
+            }
             if (segments.Count == limits.MaxSegments)
             {
                 problems.Add(new Hl7Problem(Hl7ErrorCode.ApplicationInternalError, $"more than {limits.MaxSegments} segments", segments.Count));

@@ -34,4 +34,15 @@ public sealed class GoldenTests
         var text = ack.Outcome == Hl7AckOutcome.Send ? Hl7Writer.WriteString(ack.Ack!).Replace('\r', '\n') : ack.Outcome + "\n";
         Golden.Check(name + ".ack-accept.hl7", text);
     }
+
+    public static TheoryData<string> Rejects => new(
+        "reject-missing-control-id", "reject-version-2-9", "reject-bad-segment", "reject-bad-charset", "reject-enhanced-cr", "close-no-msh");
+
+    [Theory, MemberData(nameof(Rejects))]
+    public void Reject_ack_matches_the_golden_file(string name)
+    {
+        var ack = Hl7Ack.Build(Hl7Parser.Parse(Golden.Input(name)), AckOptions);
+        var text = ack.Outcome == Hl7AckOutcome.Send ? Hl7Writer.WriteString(ack.Ack!).Replace('\r', '\n') : ack.Outcome + "\n";
+        Golden.Check(name + ".ack-reject.hl7", text);
+    }
 }
