@@ -26,6 +26,8 @@ if (options.Scenario is "gateway" or "all")
     results.Add(await GatewayBench.Run(options));
 if (options.Scenario is "fhir" or "all")
     results.AddRange(FhirBench.Run(options));
+if (options.Scenario is "hl7" or "all")
+    results.AddRange(Hl7Bench.Run(options));
 
 Console.WriteLine();
 foreach (var result in results)
@@ -98,6 +100,7 @@ namespace IntegrationHub.Bench
                     "bus" => $"**bus** ({result.Unit}; N={options.Messages}, C={options.Concurrency}, 1 KB, persistent, confirms, quorum)",
                     "saga" => $"**saga** ({result.Unit}; {result.Title}, 1 Start + {options.Steps} Steps each)",
                     "fhir" or "fhir-cpu" => $"**{result.Benchmark}** ({result.Unit}; one collection Bundle of official R4 examples, one thread)",
+                    "hl7-adt-a04" or "hl7-oru-r01" => $"**{result.Benchmark}** ({result.Unit}; one golden message parsed over and over, one thread)",
                     "fhir-validate" => $"**fhir-validate** ({result.Unit}; base specification, one thread)",
                     _ => $"**gateway** ({result.Unit}; N={options.Requests} POSTs/round, C={options.Clients} concurrent, RabbitMQ + PostgreSQL outbox)",
                 });
