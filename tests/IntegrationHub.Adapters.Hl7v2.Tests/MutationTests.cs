@@ -10,7 +10,7 @@ public sealed class MutationTests(ITestOutputHelper output)
     const int Seed = 16_2026;
 
     [Fact]
-    public void One_hundred_thousand_mutated_inputs_never_throw_and_finish_in_well_under_a_minute()
+    public void One_hundred_thousand_mutated_inputs_never_throw_or_hang()
     {
         var corpus = GoldenTests.Names.Select(Golden.Input).ToArray();
         var random = new Random(Seed);
@@ -38,7 +38,7 @@ public sealed class MutationTests(ITestOutputHelper output)
             }
         }
         output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: {parsed} parsed, {rejected} rejected, {closed} closed");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        // No time limit asserted here (timings are for bench/): a hang is cut off and named by the runner's hang timeout.
         Assert.True(parsed > 0 && rejected > 0 && closed > 0);
     }
 
