@@ -115,6 +115,18 @@ public sealed class HostileInputTests
         Assert.Equal("Patient.name[0].family", issue.Expression.Single());
     }
 
+    [Theory]
+    [InlineData("""{"resourceType":"Patient","name":[{"family":"a\u0001b"}]}""", "Patient.name[0].family")]
+    [InlineData("""{"resourceType":"Patient","name":[{"family":"a\uFFFFb"}]}""", "Patient.name[0].family")]
+    [InlineData("""{"resourceType":"Patient","x\u0001":1}""", "Patient")]
+    public void Text_that_XML_cannot_hold_is_refused_so_it_can_be_written_as_XML(string json, string element)
+    {
+        var issue = Refused(Adapter.Parse(Encoding.UTF8.GetBytes(json), FhirFormat.Json));
+
+        Assert.Equal(OperationOutcome.IssueType.Value, issue.Code);
+        Assert.StartsWith(element, issue.Expression.Single());
+    }
+
     [Fact]
     public void The_same_key_in_two_objects_is_not_a_duplicate()
     {

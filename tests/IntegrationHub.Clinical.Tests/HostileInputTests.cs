@@ -18,6 +18,7 @@ public sealed class HostileInputTests(ClinicalFixture clinical) : IClassFixture<
         // case, content type, $validate status, translate status
         { "invalid UTF-8", Json, 400, 400 },
         { "NUL in a JSON string", Json, 400, 400 },
+        { "control character in a JSON string", Json, 400, 400 },
         { "NUL in XML", Xml, 400, 400 },
         { "lone surrogate", Json, 400, 400 },
         { "JSON nested past the limit", Json, 400, 400 },
@@ -32,6 +33,7 @@ public sealed class HostileInputTests(ClinicalFixture clinical) : IClassFixture<
     {
         "invalid UTF-8" => [.. "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"A"u8, 0xFF, 0xFE, .. "\"}]}"u8],
         "NUL in a JSON string" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"A\u0000B"}]}"""),
+        "control character in a JSON string" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"A\u0001B"}]}"""),
         "lone surrogate" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"A\udc00B"}]}"""),
         "NUL in XML" => Encoding.UTF8.GetBytes("""<Patient xmlns="http://hl7.org/fhir"><name><family value="A&#0;B"/></name></Patient>"""),
         "JSON nested past the limit" => Encoding.UTF8.GetBytes("""{"resourceType":"Patient","extension":[""" +

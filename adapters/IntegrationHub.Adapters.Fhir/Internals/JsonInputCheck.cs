@@ -49,6 +49,8 @@ static class JsonInputCheck
                     case JsonTokenType.PropertyName:
                         if (TooLong(reader, limits))
                             return Issues.Error(IssueType.TooCostly, $"A property name is longer than the limit of {limits.MaxStringLength} characters", path.ToString(), PositionOf(json, reader.TokenStartIndex));
+                        if (HoldsNonXmlText(ref reader))
+                            return Issues.Error(IssueType.Value, "A property name holds a character that FHIR text cannot hold (a control character, U+FFFE or U+FFFF)", path.ToString(), PositionOf(json, reader.TokenStartIndex));
                         var name = PropertyNames.Of(ref reader);
                         if (!path.AddProperty(name))
                             return Issues.Error(IssueType.Structure, $"Duplicate property '{name}'", path.ToString(), PositionOf(json, reader.TokenStartIndex));
@@ -56,9 +58,10 @@ static class JsonInputCheck
                     case JsonTokenType.String:
                         if (TooLong(reader, limits))
                             return Issues.Error(IssueType.TooCostly, $"A string is longer than the limit of {limits.MaxStringLength} characters", path.ToString(), PositionOf(json, reader.TokenStartIndex));
-                        // Raw control characters are not valid JSON, so a NUL can only come escaped; the hub stores no NUL anywhere.
-                        if (reader.ValueIsEscaped && reader.GetString()!.Contains('\0'))
-                            return Issues.Error(IssueType.Value, "A string holds a NUL character (\\u0000), which the hub does not accept in any text", path.ToString(), PositionOf(json, reader.TokenStartIndex));
+                        // FHIR text must be writable as XML too: no NUL (which the hub stores nowhere) or other control character but
+                        // tab, CR and LF, no U+FFFE or U+FFFF. Raw control characters are not valid JSON, so those come escaped.
+                        if (HoldsNonXmlText(ref reader))
+                            return Issues.Error(IssueType.Value, "A string holds a NUL or another character that FHIR text cannot hold (a control character, U+FFFE or U+FFFF)", path.ToString(), PositionOf(json, reader.TokenStartIndex));
                         path.Value(path.AtRootProperty("resourceType") ? reader.GetString() : null);
                         break;
                     default:
@@ -77,6 +80,18 @@ static class JsonInputCheck
 
     static IssueComponent TooDeep(ReadOnlySpan<byte> json, Utf8JsonReader reader, JsonPath path, FhirLimits limits) =>
         Issues.Error(IssueType.TooCostly, $"The body nests deeper than the limit of {limits.MaxDepth} levels", path.ToString(), PositionOf(json, reader.TokenStartIndex));
+
+    /// <summary>True when the current string or property name holds a character XML (and so FHIR) text cannot hold.</summary>
+    static bool HoldsNonXmlText(ref Utf8JsonReader reader)
+    {
+        ReadOnlySpan<byte> raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+        ReadOnlySpan<byte> fffe = [0xEF, 0xBF, 0xBE], ffff = [0xEF, 0xBF, 0xBF];
+        if (raw.IndexOf(fffe) >= 0 || raw.IndexOf(ffff) >= 0) return true;
+        if (!reader.ValueIsEscaped) return false;
+        foreach (var c in reader.GetString()!)
+            if ((c < 0x20 && c is not ('\t' or '\n' or '\r')) || c is '\uFFFE' or '\uFFFF') return true;
+        return false;
+    }
 
     static bool TooLong(Utf8JsonReader reader, FhirLimits limits)
     {
