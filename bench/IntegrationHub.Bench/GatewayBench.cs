@@ -24,6 +24,17 @@ using RabbitMQ.Client;
 
 namespace IntegrationHub.Bench;
 
+static class WebApps
+{
+    /// <summary>Stops (10 s grace) and disposes a scenario's web app, if it was started.</summary>
+    public static async Task Stop(WebApplication? app)
+    {
+        if (app is null) return;
+        await app.StopAsync(TimeSpan.FromSeconds(10));
+        await app.DisposeAsync();
+    }
+}
+
 /// <summary>One HTTP round: requests per second and the latency of each request.</summary>
 public sealed record HttpRound(double Rate, double P50Ms, double P99Ms, int Errors, CpuSplit Cpu);
 
@@ -91,11 +102,7 @@ public sealed class BareKestrelScenario(string rabbitMq, string queue) : IGatewa
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.StopAsync(TimeSpan.FromSeconds(10));
-            await _app.DisposeAsync();
-        }
+        await WebApps.Stop(_app);
         if (_channel is not null) await _channel.DisposeAsync();
         if (_connection is not null) await _connection.DisposeAsync();
     }
@@ -312,11 +319,7 @@ public sealed class DurableBaselineScenario(string rabbitMq, string postgres, st
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.StopAsync(TimeSpan.FromSeconds(10));
-            await _app.DisposeAsync();
-        }
+        await WebApps.Stop(_app);
         if (_writer is not null) await _writer.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
         if (_channel is not null) await _channel.DisposeAsync();
@@ -489,11 +492,7 @@ public sealed class GatewayScenario(IDictionary<string, string?> settings) : IGa
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.StopAsync(TimeSpan.FromSeconds(10));
-            await _app.DisposeAsync();
-        }
+        await WebApps.Stop(_app);
     }
 }
 
