@@ -12,7 +12,7 @@ public sealed class DbCommandTests : IAsyncLifetime
 
     public Task InitializeAsync() => PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
 
-    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    public Task DisposeAsync() => PostgresServer.DropDatabase(_database);
 
     [Fact]
     public async Task Db_migrate_lists_what_it_applied_then_says_the_schema_is_up_to_date()

@@ -17,7 +17,7 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         await HubDatabase.MigrateAsync(ConnectionString);
     }
 
-    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    public Task DisposeAsync() => PostgresServer.DropDatabase(_database);
 
     [Fact]
     public async Task Parked_messages_are_listed_with_why_and_retry_returns_them_to_the_forwarder()
@@ -67,7 +67,7 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         }
         finally
         {
-            await PostgresServer.Execute($"DROP DATABASE IF EXISTS {empty} WITH (FORCE)");
+            await PostgresServer.DropDatabase(empty);
         }
     }
 

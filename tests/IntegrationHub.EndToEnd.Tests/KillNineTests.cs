@@ -466,7 +466,7 @@ public sealed class KillNineTests(ITestOutputHelper output)
             _client?.Dispose();
             await BestEffort(() => RabbitMqBroker.DeleteQueueAsync(Queue), $"delete queue {Queue}");
             await BestEffort(() => RabbitMqBroker.DeleteQueueAsync(ErrorQueue), $"delete queue {ErrorQueue}");
-            await BestEffort(() => Execute(PostgresServerConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)"), $"drop database {_database}");
+            await BestEffort(() => PostgresServer.DropDatabase(_database, PostgresServerConnectionString), $"drop database {_database}");
         }
     }
 }

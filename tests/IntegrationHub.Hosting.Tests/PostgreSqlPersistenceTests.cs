@@ -307,7 +307,7 @@ public sealed class MigrationTests : IAsyncLifetime
 
     public Task InitializeAsync() => PostgresServer.Execute($"CREATE DATABASE {_database} OWNER hub");
 
-    public Task DisposeAsync() => PostgresServer.Execute($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    public Task DisposeAsync() => PostgresServer.DropDatabase(_database);
 
     [Fact]
     public async Task Migrations_apply_once_when_many_instances_start_together()
