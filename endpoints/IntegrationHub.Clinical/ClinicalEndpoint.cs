@@ -1,6 +1,8 @@
 using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Clinical.Api;
 using IntegrationHub.Clinical.Fhir;
+using IntegrationHub.Clinical.Hl7v2;
+using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Security;
 
@@ -9,8 +11,10 @@ namespace IntegrationHub.Clinical;
 /// <summary>
 /// Clinical data in the hub's formats (README of this folder, docs/clinical.md): FHIR R4 read, validated and written
 /// through the one FHIR adapter — <c>POST /api/v1/fhir/$validate</c> and <c>POST /api/v1/translate</c>, scope
-/// <c>clinical:read</c>, behind the department gate. Queue <c>hub.clinical</c>, settings <c>Hub:Clinical</c>, hubctl
-/// verbs <c>translate</c> and <c>validate</c>. The HL7 v2 issues add their routes, handlers and listener here.
+/// <c>clinical:read</c>; HL7 v2 taken in over MLLP listeners and <c>POST /api/v1/hl7v2</c> (scope <c>clinical:write</c>),
+/// ACKed AA only once handed on (<see cref="Hl7v2Intake"/>), published as <c>Hl7v2MessageAccepted</c>. Behind the
+/// department gate. Queue <c>hub.clinical</c>, settings <c>Hub:Clinical</c>, tables in schema <c>clinical</c>, hubctl
+/// verbs <c>translate</c>, <c>validate</c> and <c>hl7</c>.
 /// </summary>
 public sealed class ClinicalEndpoint : HubEndpoint
 {
@@ -18,24 +22,42 @@ public sealed class ClinicalEndpoint : HubEndpoint
 
     public override string Name => EndpointName;
 
-    public override IEnumerable<HubScope> Scopes => [ClinicalScopes.Read];
+    public static MigrationSet MigrationSet { get; } = MigrationSet.FromAssembly("clinical", typeof(ClinicalEndpoint).Assembly);
+
+    public override IEnumerable<HubScope> Scopes => [ClinicalScopes.Read, ClinicalScopes.Write];
+
+    public override MigrationSet Migrations => MigrationSet;
 
     public override void Configure(HubEndpointBuilder endpoint)
     {
-        endpoint.Settings(ClinicalOptions.From);
+        endpoint
+            .Settings(ClinicalOptions.From)
+            .Settings(Hl7v2Options.From)
+            .Settings(Hl7v2RetentionOptions.From)
+            .Store<IReceivedHl7v2Store>(sp => new InMemoryReceivedHl7v2Store(sp.GetRequiredService<Hl7v2RetentionOptions>()),
+                (sp, connectionString) => new PostgreSqlReceivedHl7v2Store(connectionString, sp.GetRequiredService<Hl7v2RetentionOptions>()));
         var services = endpoint.Services;
         // Registered before the adapter's own registration, which then keeps these options (it adds its defaults only
         // when none are there): limits and profiles from Hub:Clinical:Fhir, checked at start.
         services.AddSingleton(sp => sp.GetRequiredService<ClinicalOptions>().Fhir);
         services.AddFhirAdapter();
         services.AddSingleton<FhirChecks>();
+        services.AddSingleton<Hl7v2Intake>();
+        services.AddHostedService<Hl7v2RetentionService>();
     }
 
-    public override void MapRoutes(IEndpointRouteBuilder routes) => routes.MapClinicalApi();
+    public override void MapRoutes(IEndpointRouteBuilder routes)
+    {
+        routes.MapClinicalApi();
+        routes.MapHl7v2Api();
+    }
 }
 
 public static class ClinicalScopes
 {
     public static HubScope Read { get; } = new("clinical:read",
         "Departments: validate and translate clinical data (FHIR $validate, translate); nothing is stored.");
+
+    public static HubScope Write { get; } = new("clinical:write",
+        "Departments' systems: hand HL7 v2 messages to the hub (POST /api/v1/hl7v2), as their MLLP listeners do.");
 }
