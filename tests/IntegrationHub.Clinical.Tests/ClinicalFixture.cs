@@ -18,6 +18,7 @@ public sealed class ClinicalFixture : IAsyncLifetime
 {
     public const string Health = "health";
     public const int MaxRequestBytes = 64 * 1024;
+    public const int MaxHl7Bytes = 32 * 1024;
     public const string ProfileUrl = "https://hub.example.gov/fhir/StructureDefinition/department-patient";
 
     readonly string _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -33,7 +34,9 @@ public sealed class ClinicalFixture : IAsyncLifetime
             .UseSetting("Hub:Auth:DevSigningKey", _signingKey)
             .UseSetting($"Hub:Departments:{Health}:RequestsPerMinute", "100000")
             .UseSetting("Hub:Clinical:MaxRequestBytes", MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .UseSetting("Hub:Clinical:Fhir:Profiles:0", RepositoryFiles.PathOf("docs", "examples", "fhir", "department-patient.profile.json")));
+            .UseSetting("Hub:Clinical:Fhir:Profiles:0", RepositoryFiles.PathOf("docs", "examples", "fhir", "department-patient.profile.json"))
+            .UseSetting($"Hub:Clinical:Hl7v2:Departments:{Health}:Senders:0", $"{Hl7v2Messages.Application}^{Hl7v2Messages.Facility}")
+            .UseSetting("Hub:Clinical:Hl7v2:MaxMessageBytes", MaxHl7Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Http = _factory.CreateClient();
         return Task.CompletedTask;
     }
