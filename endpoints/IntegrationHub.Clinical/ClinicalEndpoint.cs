@@ -35,7 +35,8 @@ public sealed class ClinicalEndpoint : HubEndpoint
             .Settings(Hl7v2Options.From)
             .Settings(Hl7v2RetentionOptions.From)
             .Store<IReceivedHl7v2Store>(sp => new InMemoryReceivedHl7v2Store(sp.GetRequiredService<Hl7v2RetentionOptions>()),
-                (sp, connectionString) => new PostgreSqlReceivedHl7v2Store(connectionString, sp.GetRequiredService<Hl7v2RetentionOptions>()));
+                (sp, connectionString) => new PostgreSqlReceivedHl7v2Store(connectionString, sp.GetRequiredService<Hl7v2RetentionOptions>()))
+            .ExternalCallHandler<Hl7v2DeliveryHandler>();
         var services = endpoint.Services;
         // Registered before the adapter's own registration, which then keeps these options (it adds its defaults only
         // when none are there): limits and profiles from Hub:Clinical:Fhir, checked at start.
@@ -44,6 +45,9 @@ public sealed class ClinicalEndpoint : HubEndpoint
         services.AddSingleton<FhirChecks>();
         services.AddSingleton<Hl7v2Intake>();
         services.AddHostedService<Hl7v2RetentionService>();
+        services.AddSingleton<Hl7v2Destinations>();
+        services.AddSingleton<MllpListeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<MllpListeners>());
     }
 
     public override void MapRoutes(IEndpointRouteBuilder routes)

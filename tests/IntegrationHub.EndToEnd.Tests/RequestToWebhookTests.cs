@@ -180,6 +180,7 @@ public sealed class RequestToWebhookHub : IAsyncLifetime
         settings[$"Hub:Providers:Systems:{Provider}:CallbackSecret"] = _callbackSecret;
         settings[$"Hub:Providers:Systems:{Provider}:AnswerTimeout"] = "00:02:00";
 
+        settings[HostSettings.DemoMllpPort] = "0"; // the demo's fixed port is for the README; tests run in parallel
         // UseSetting (not ConfigureAppConfiguration): Program reads some settings before it builds the app.
         _factory = new WebApplicationFactory<IntegrationHub.Host.Program>().WithWebHostBuilder(web =>
         {

@@ -35,6 +35,7 @@ public sealed class SlowProviderTests : IAsyncLifetime
         settings["ConnectionStrings:Postgres"] = new NpgsqlConnectionStringBuilder(_infrastructure.PostgresConnectionString)
             { MaxPoolSize = PoolSize, Timeout = 3 }.ConnectionString;
         settings["Hub:Simulators:Enabled"] = "false";
+        settings[HostSettings.DemoMllpPort] = "0"; // the demo's fixed port is for the README; tests run in parallel
         settings["Hub:PublicBaseUrl"] = "http://localhost";
         settings["Hub:Auth:DevSigningKey"] = _signingKey;
         settings["Hub:Departments:health:RequestsPerMinute"] = "1000";

@@ -25,8 +25,9 @@ public sealed class HostTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = _root.WithWebHostBuilder(web => web.ConfigureServices(services =>
-            services.AddHubEndpoint(new TestEndpoint(_client, e => e.Recording<EchoResult>(_recorder)))));
+        _factory = _root.WithWebHostBuilder(web => web
+            .UseSetting(HostSettings.DemoMllpPort, "0") // the demo's fixed port is for the README; tests run in parallel
+            .ConfigureServices(services => services.AddHubEndpoint(new TestEndpoint(_client, e => e.Recording<EchoResult>(_recorder)))));
         return Task.CompletedTask;
     }
 

@@ -79,6 +79,24 @@ public sealed class Hl7v2Intake(EndpointRuntime<ClinicalEndpoint> runtime, Hl7v2
         return Count(source, Answer(stored ? Hl7v2IntakeOutcome.Accepted : Hl7v2IntakeOutcome.Duplicate, check, null), type);
     }
 
+    /// <summary>
+    /// The AR for a message over <see cref="Hl7v2Options.MaxMessageBytes"/>, built from its first bytes (null when they
+    /// hold no readable MSH): ERR 207 with the limit. Nothing is handed on.
+    /// </summary>
+    public byte[]? TooLarge(Hl7v2Source source, ReadOnlyMemory<byte> prefix)
+    {
+        var end = prefix.Span.IndexOfAny((byte)'\r', (byte)'\n');
+        var parsed = Hl7Parser.Parse(end < 0 ? prefix.Span : prefix.Span[..(end + 1)], _limits);
+        if (parsed.Message is null)
+            return Count(source, new Hl7v2IntakeResult(Hl7v2IntakeOutcome.Rejected, null, null, "too large, and no MSH in its first bytes"), null).Ack;
+        var tooLarge = new Hl7Problem(Hl7ErrorCode.ApplicationInternalError,
+            $"the message is larger than this hub takes ({options.MaxMessageBytes} bytes)", 0, "MSH", 1);
+        var ack = Hl7Ack.Build(parsed with { Problems = [tooLarge] }, new Hl7AckOptions(NewControlId(), time.GetUtcNow()));
+        var msh = parsed.Message.Msh;
+        return Count(source, Answer(Hl7v2IntakeOutcome.Rejected, ack, $"larger than {options.MaxMessageBytes} bytes"),
+            $"{msh.MessageCode}^{msh.TriggerEvent}").Ack;
+    }
+
     Hl7v2IntakeResult Count(Hl7v2Source source, Hl7v2IntakeResult result, string? type)
     {
         Messages.Add(1, new("channel", source.Channel), new("outcome", result.Outcome.ToString().ToLowerInvariant()));

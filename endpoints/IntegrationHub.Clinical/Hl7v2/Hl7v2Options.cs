@@ -23,6 +23,9 @@ public sealed class Hl7v2Options
 
     public MllpListenersOptions Mllp { get; private init; } = new();
 
+    /// <summary>Legacy systems the hub delivers HL7 v2 to (<c>Destinations:{name}</c>), by name.</summary>
+    public IReadOnlyDictionary<string, Hl7v2Destination> Destinations { get; private init; } = new Dictionary<string, Hl7v2Destination>();
+
     public Hl7v2Senders SendersOf(string department) =>
         Senders.TryGetValue(DepartmentRegistry.Normalize(department), out var senders) ? senders : Hl7v2Senders.None;
 
@@ -52,8 +55,12 @@ public sealed class Hl7v2Options
         }
 
         var mllp = MllpListenersOptions.Read(configuration, section.GetSection("Mllp"), maxMessageBytes, senders, problems);
+        var destinations = new Dictionary<string, Hl7v2Destination>(StringComparer.OrdinalIgnoreCase);
+        foreach (var destination in section.GetSection("Destinations").GetChildren())
+            if (Hl7v2Destination.Read(configuration, destination, problems) is { } read)
+                destinations[destination.Key] = read;
         HubSettingsException.ThrowIfAny(problems);
-        return new Hl7v2Options { MaxMessageBytes = maxMessageBytes, Senders = senders, Mllp = mllp };
+        return new Hl7v2Options { MaxMessageBytes = maxMessageBytes, Senders = senders, Mllp = mllp, Destinations = destinations };
     }
 
     internal static bool Registered(IConfiguration configuration, string department) =>
@@ -200,5 +207,48 @@ public sealed record MllpTlsOptions(X509Certificate2 Certificate, bool RequireCl
         if (thumbprints.Count > 0 && !require)
             problems.Add($"{section.Path}: ClientCertificateThumbprints need RequireClientCertificate true");
         return new MllpTlsOptions(certificate, require, thumbprints);
+    }
+}
+
+/// <summary>
+/// <c>Hub:Clinical:Hl7v2:Destinations:{name}</c>: a legacy system that takes HL7 v2 over MLLP — <c>Host</c>, <c>Port</c>,
+/// the <c>Department</c> whose messages may go there, <c>Tls</c> (true to connect with TLS, <c>TlsServerName</c> to check
+/// another name than Host), <c>AckTimeout</c> (30 s), <c>MaxAttempts</c> (5), <c>FirstRetryDelay</c> (1 s, doubling up
+/// to <c>MaxRetryDelay</c>, 30 s).
+/// </summary>
+public sealed record Hl7v2Destination(string Name, string Host, int Port, string Department, bool Tls, string? TlsServerName,
+    TimeSpan AckTimeout, int MaxAttempts, TimeSpan FirstRetryDelay, TimeSpan MaxRetryDelay)
+{
+    internal static Hl7v2Destination? Read(IConfiguration configuration, IConfigurationSection section, List<string> problems)
+    {
+        var before = problems.Count;
+        var host = section["Host"];
+        if (string.IsNullOrWhiteSpace(host))
+            problems.Add($"{section.Path}:Host must name the system's host (a DNS name or an IP address)");
+        if (!int.TryParse(section["Port"], out var port) || port is < 1 or > 65535)
+            problems.Add($"{section.Path}:Port must be the system's MLLP port (1 to 65535)");
+        var department = section["Department"];
+        if (string.IsNullOrWhiteSpace(department) || !Hl7v2Options.Registered(configuration, department))
+            problems.Add($"{section.Path}:Department must name the registered department whose messages go to this system");
+        var tls = false;
+        if (section["Tls"] is { } tlsText && !bool.TryParse(tlsText, out tls))
+            problems.Add($"{section.Path}:Tls must be true or false");
+        TimeSpan Duration(string key, TimeSpan fallback)
+        {
+            if (section[key] is not { } text) return fallback;
+            if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero && value <= TimeSpan.FromHours(1))
+                return value;
+            problems.Add($"{section.Path}:{key} must be a positive duration of at most an hour (e.g. {fallback:c})");
+            return fallback;
+        }
+        var ackTimeout = Duration("AckTimeout", TimeSpan.FromSeconds(30));
+        var first = Duration("FirstRetryDelay", TimeSpan.FromSeconds(1));
+        var max = Duration("MaxRetryDelay", TimeSpan.FromSeconds(30));
+        var attempts = 5;
+        if (section["MaxAttempts"] is { } attemptsText && (!int.TryParse(attemptsText, out attempts) || attempts is < 1 or > 100))
+            problems.Add($"{section.Path}:MaxAttempts must be a whole number from 1 to 100");
+        return problems.Count > before ? null
+            : new Hl7v2Destination(section.Key, host!, port, DepartmentRegistry.Normalize(department!), tls, section["TlsServerName"], ackTimeout,
+                attempts, first, max);
     }
 }
