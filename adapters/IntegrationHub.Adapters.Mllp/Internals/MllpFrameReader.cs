@@ -76,7 +76,10 @@ internal sealed class MllpFrameReader(Stream stream, int maxFrameBytes) : IDispo
                     if (_buffer[end + 1] != CarriageReturn) return new MllpRead(MllpReadKind.Garbage, default);
                     var frame = _buffer.AsMemory(_start, end - _start);
                     _start = end + 2;
-                    return new MllpRead(MllpReadKind.Frame, frame);
+                    // The pool hands out larger arrays than asked for: a frame over the limit can arrive whole.
+                    return frame.Length > maxFrameBytes
+                        ? new MllpRead(MllpReadKind.TooLarge, frame[..PrefixBytes].ToArray())
+                        : new MllpRead(MllpReadKind.Frame, frame);
                 }
                 scanned = end - _start; // the end block is the last byte read: look at it again with the next one
             }
