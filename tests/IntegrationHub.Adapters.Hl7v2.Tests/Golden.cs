@@ -28,37 +28,6 @@ static class Golden
         return d!.FullName;
     }
 
-    /// <summary>Every non-empty leaf as SEG[i]-f[r].c.s = "decoded", plus problems.</summary>
-    public static string Tree(Hl7ParseResult r)
-    {
-        var sb = new StringBuilder();
-        foreach (var p in r.Problems) sb.Append("problem ").Append(p).Append('\n');
-        if (r.Message is not { } m) return sb.ToString();
-        sb.Append($"encoding {m.Encoding.WebName}; delimiters {m.Delimiters.Field}{m.Delimiters.EncodingCharacters}\n");
-        foreach (var s in m.Segments)
-        {
-            sb.Append($"{s.Name} #{s.Index} (occurrence {s.Occurrence})\n");
-            for (var f = 1; f <= s.FieldCount; f++)
-            {
-                var field = s.Field(f);
-                if (field.IsEmpty) continue;
-                if (field.Level == Hl7Level.Literal) { sb.Append($"  {s.Name}-{f} = \"{field.Value}\"\n"); continue; }
-                for (var r1 = 1; r1 <= field.Count; r1++)
-                {
-                    var rep = field.Repetition(r1);
-                    for (var c = 1; c <= rep.Count; c++)
-                    {
-                        var comp = rep.Child(c);
-                        for (var sc = 1; sc <= comp.Count; sc++)
-                        {
-                            var leaf = comp.Child(sc);
-                            if (leaf.IsEmpty) continue;
-                            sb.Append($"  {s.Name}-{f}[{r1}].{c}.{sc} = \"{leaf.Value}\"{(leaf.IsTruncated ? " (truncated)" : "")}\n");
-                        }
-                    }
-                }
-            }
-        }
-        return sb.ToString();
-    }
+    /// <summary>The adapter's readable tree (the one hubctl hl7 parse prints).</summary>
+    public static string Tree(Hl7ParseResult r) => Hl7Tree.Write(r);
 }

@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(OutboxCommands.Create());
         root.Subcommands.Add(ClinicalCommands.CreateTranslate());
         root.Subcommands.Add(ClinicalCommands.CreateValidate());
+        root.Subcommands.Add(Hl7Commands.Create());
         return root;
     }
 
