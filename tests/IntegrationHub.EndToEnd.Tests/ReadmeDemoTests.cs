@@ -20,6 +20,7 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     readonly string _home = Directory.CreateTempSubdirectory("hub-readme-").FullName; // where ~/.integrationhub/dev-signing-key goes
     readonly int _port = FreePort();
+    readonly int _mllpPort = FreePort(); // the README's 2575, unless another run holds it
     Process? _host;
     readonly StringBuilder _hostOutput = new();
 
@@ -101,6 +102,44 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
                 Assert.DoesNotContain(personal, _hostOutput.ToString());
     }
 
+    /// <summary>
+    /// The README's HL7 v2 part: an ADT over MLLP with hubctl (AA, and AA again when resent), one missing PV1 (AR naming
+    /// it), an ORU over HTTP with a clinical:write token (200 with the AA), hubctl hl7 parse; no patient data in the logs.
+    /// </summary>
+    [Fact]
+    public async Task Readme_hl7v2_demo_runs_on_the_embedded_host_and_logs_no_patient_data()
+    {
+        StartHost();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        await Eventually.Until(async () => await Ready(http), Patience, "the host answers /health/ready");
+        var listener = $"127.0.0.1:{_mllpPort}";
+        string Example(string name) => RepositoryFiles.PathOf("docs", "examples", "hl7v2", name);
+
+        var ack = await Hubctl("hl7", "send", Example("adt-a04.hl7"), "--to", listener);
+        Assert.Contains("MSA|AA|DEMO-ADT-0001", ack, StringComparison.Ordinal);
+        Assert.Contains("MSA|AA|DEMO-ADT-0001", await Hubctl("hl7", "send", Example("adt-a04.hl7"), "--to", listener), StringComparison.Ordinal);
+
+        var refused = await ProgramRun.Run(Dll("HubctlDll"), ["hl7", "send", Example("adt-a04-no-pv1.hl7"), "--to", listener],
+            new Dictionary<string, string?> { ["HOME"] = _home }, Patience);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("MSA|AR|DEMO-ADT-0002", refused.Output, StringComparison.Ordinal);
+        Assert.Contains("PV1", refused.Output, StringComparison.Ordinal);
+
+        var token = (await Hubctl("token", "--department", "demo", "--scope", "clinical:write")).Trim();
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/hl7v2") { Content = new ByteArrayContent(File.ReadAllBytes(Example("oru-r01.hl7"))) };
+        post.Content.Headers.ContentType = new MediaTypeHeaderValue("x-application/hl7-v2+er7");
+        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("MSA|AA|DEMO-LAB-0001", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Contains("PID-5[2].1.1 = \"کھان\"", await Hubctl("hl7", "parse", Example("adt-a04.hl7")), StringComparison.Ordinal);
+
+        lock (_hostOutput)
+            foreach (var personal in new[] { "KHAN", "AYESHA", "کھان", "MRN-1001", "35202-1234567-1", "5550123", "Cholesterol" })
+                Assert.DoesNotContain(personal, _hostOutput.ToString());
+    }
+
     void StartHost()
     {
         var start = ProgramRun.StartInfo(Dll("HostDll"));
@@ -108,6 +147,7 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
         start.Environment["Hub__PublicBaseUrl"] = $"http://127.0.0.1:{_port}";
+        start.Environment[HostSettings.DemoMllpPortVariable] = _mllpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _host = Process.Start(start)!;
         _host.OutputDataReceived += (_, e) => { lock (_hostOutput) _hostOutput.AppendLine(e.Data); };
         _host.ErrorDataReceived += (_, e) => { lock (_hostOutput) _hostOutput.AppendLine(e.Data); };
