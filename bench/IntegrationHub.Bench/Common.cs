@@ -27,7 +27,7 @@ public sealed record BenchOptions(
     int FhirValidate = 1000)
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|all> [options]
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|mllp|all> [options]
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
@@ -37,8 +37,8 @@ public sealed record BenchOptions(
           --inflight K,..  saga: the points of the curve, sagas in flight at once (default 32,128,512); each sets the
                            endpoint's parallelism to min(K, 64), prefetch to twice that, and the pool to parallelism + 16
           --steps M        saga: Step messages per saga after its Start (default 10)
-          --requests N     gateway: HTTP requests per round and scenario (default 5000)
-          --clients C      gateway: concurrent HTTP requests (default 64)
+          --requests N     gateway: HTTP requests per round and scenario; mllp: messages (default 5000)
+          --clients C      gateway: concurrent HTTP requests; mllp: connections, at most 64 (default 64)
           --fhir-mb M      fhir: size of the bundle, in MB of JSON at least (default 50)
           --fhir-validate V  fhir: resources validated per round (default 1000)
         environment: ConnectionStrings__RabbitMq, ConnectionStrings__Postgres (defaults: local guest / hub);
@@ -47,8 +47,8 @@ public sealed record BenchOptions(
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "all"))
-            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7 or all");
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "mllp" or "all"))
+            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, mllp or all");
 
         var values = new Dictionary<string, int>
         {
@@ -162,6 +162,8 @@ public sealed class HubHost : IAsyncDisposable
     readonly IHost _host;
 
     HubHost(IHost host) => _host = host;
+
+    public IServiceProvider Services => _host.Services;
 
     public Rebus.Bus.IBus Bus(string endpointName) => _host.Services.GetRequiredService<HubBusRegistry>().Get(endpointName);
 

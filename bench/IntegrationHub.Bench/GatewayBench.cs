@@ -867,7 +867,7 @@ public static class GatewayBench
     /// fails while a session of another role is connected (another user's tool looking at every database), so it is
     /// retried a few times.
     /// </summary>
-    static async Task DropDatabase(string connectionString, string database)
+    internal static async Task DropDatabase(string connectionString, string database)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -889,7 +889,7 @@ public static class GatewayBench
         }
     }
 
-    static async Task Admin(string connectionString, string sql)
+    internal static async Task Admin(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
