@@ -64,7 +64,7 @@ public static class MllpBench
             var sequence = 0;
             async Task<double> Round(int scenario, int messages) => await Send(ports[scenario], connections, messages, () => Interlocked.Increment(ref sequence));
             for (var scenario = 0; scenario < 2; scenario++)
-                await Round(scenario, Math.Max(connections * 20, 2000)); // warm-up (JIT, pools, group commit)
+                await Round(scenario, Math.Max(connections * 100, 10_000)); // warm-up (tiered JIT, pools, group commit)
             for (var round = 0; round < options.Rounds; round++)
             {
                 var rates = new double[2];

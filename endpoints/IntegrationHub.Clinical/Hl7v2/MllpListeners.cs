@@ -19,7 +19,13 @@ public sealed class MllpListeners(Hl7v2Options options, Hl7v2Intake intake, ILog
     readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The port each listener is bound to (its configured one, or the one the system chose for port 0).</summary>
-    public IReadOnlyDictionary<string, int> Ports => _servers.ToDictionary(s => s.Options.Name, s => s.Server.Port);
+    public IReadOnlyDictionary<string, int> Ports
+    {
+        get
+        {
+            lock (_servers) return _servers.ToDictionary(s => s.Options.Name, s => s.Server.Port);
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +44,7 @@ public sealed class MllpListeners(Hl7v2Options options, Hl7v2Intake intake, ILog
                     $"MLLP listener '{listener.Name}' cannot listen on {listener.Address}:{listener.Port}: {exception.Message} " +
                     $"(set {Hl7v2Options.SectionName}:Mllp:Listeners:{listener.Name}:Port to a free port)", exception);
             }
-            _servers.Add((listener, server));
+            lock (_servers) _servers.Add((listener, server));
             _logger.LogInformation("MLLP listener {Listener} on {Address}:{Port} for department {Department}{Tls}", listener.Name,
                 listener.Address, server.Port, listener.Department,
                 listener.Tls is null ? "" : listener.Tls.RequireClientCertificate ? " (TLS, client certificates required)" : " (TLS)");
@@ -48,11 +54,17 @@ public sealed class MllpListeners(Hl7v2Options options, Hl7v2Intake intake, ILog
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
+    /// <summary>Stops every listener once, whoever asks first (the host's stop and the container's disposal may overlap).</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var (_, server) in _servers)
+        List<(MllpListenerOptions, MllpServer Server)> servers;
+        lock (_servers)
+        {
+            servers = [.. _servers];
+            _servers.Clear();
+        }
+        foreach (var (_, server) in servers)
             await server.DisposeAsync();
-        _servers.Clear();
     }
 
     MllpServerOptions ServerOptions(MllpListenerOptions listener) => new()
