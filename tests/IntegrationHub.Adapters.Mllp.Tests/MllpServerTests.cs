@@ -216,6 +216,19 @@ public sealed class MllpServerTests
     }
 
     [Fact]
+    public async Task A_frame_over_a_small_limit_that_arrives_whole_is_answered_from_its_header()
+    {
+        var handler = new ScriptedHandler();
+        await using var server = Mllp.Server(handler, new MllpServerOptions { MaxFrameBytes = 1024 });
+        using var client = await Mllp.Connect(server);
+
+        await client.GetStream().WriteAsync(Mllp.Frame(Mllp.Message("SMALL", "\rNTE|1||" + new string('z', 4096))));
+
+        Assert.StartsWith("MSA|AR|SMALL", Mllp.Msa(await Mllp.ReadFrame(client.GetStream())), StringComparison.Ordinal);
+        Assert.Empty(handler.Handled);
+    }
+
+    [Fact]
     public async Task A_20_MB_frame_under_a_raised_limit_is_handled_whole()
     {
         var handler = new ScriptedHandler();

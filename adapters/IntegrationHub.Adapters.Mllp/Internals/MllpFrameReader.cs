@@ -78,7 +78,7 @@ internal sealed class MllpFrameReader(Stream stream, int maxFrameBytes) : IDispo
                     _start = end + 2;
                     // The pool hands out larger arrays than asked for: a frame over the limit can arrive whole.
                     return frame.Length > maxFrameBytes
-                        ? new MllpRead(MllpReadKind.TooLarge, frame[..PrefixBytes].ToArray())
+                        ? new MllpRead(MllpReadKind.TooLarge, frame[..Math.Min(PrefixBytes, frame.Length)].ToArray())
                         : new MllpRead(MllpReadKind.Frame, frame);
                 }
                 scanned = end - _start; // the end block is the last byte read: look at it again with the next one
