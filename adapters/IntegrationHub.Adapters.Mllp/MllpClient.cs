@@ -105,18 +105,24 @@ public sealed class MllpClient(MllpClientOptions options, ILogger? logger = null
         try
         {
             var stream = _stream ?? await Connect(cancellationToken);
-            await stream.WriteAsync(MllpFrameReader.Frame(message.Span), cancellationToken);
-            await stream.FlushAsync(cancellationToken);
+            // One deadline for writing the frame and reading its ACK: a receiver that stops reading cannot hold the client.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.AckTimeout);
             MllpRead read;
             try
             {
+                await stream.WriteAsync(MllpFrameReader.Frame(message.Span), timeout.Token);
+                await stream.FlushAsync(timeout.Token);
                 read = await _reader!.Read(null, timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 return Drop($"no ACK within {options.AckTimeout}");
+            }
+            catch (OperationCanceledException)
+            {
+                Drop("cancelled"); // a frame may be half written: the connection cannot carry another one
+                throw;
             }
             if (read.Kind != MllpReadKind.Frame)
                 return Drop(read.Kind switch

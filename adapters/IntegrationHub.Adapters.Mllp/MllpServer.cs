@@ -70,7 +70,16 @@ public sealed class MllpServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
+                // Out of file descriptors and the like: wait a little rather than spin.
                 _logger.LogWarning("MLLP {Listener}: accepting a connection failed: {Error}", _listener, e.SocketErrorCode);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), _stopReading.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
 
@@ -83,20 +92,35 @@ public sealed class MllpServer : IAsyncDisposable
                 socket.Close(0);
                 continue;
             }
-            _connections[id] = Serve(id, socket);
+            var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[id] = serving.Task;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await Serve(id, socket);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _open);
+                    _connections.TryRemove(id, out _);
+                    serving.TrySetResult();
+                }
+            });
         }
     }
 
     async Task Serve(long id, Socket socket)
     {
-        await Task.Yield();
-        var connection = new MllpConnection(id, _listener, socket.RemoteEndPoint);
-        socket.NoDelay = true;
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        var connection = new MllpConnection(id, _listener, null);
+        Stream? stream = null;
         string? closedBecause = null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopReading.Token);
         try
         {
+            connection = new MllpConnection(id, _listener, socket.RemoteEndPoint);
+            socket.NoDelay = true;
+            stream = new NetworkStream(socket, ownsSocket: true);
             if (_options.Certificate is { } certificate)
                 stream = await Authenticate(stream, certificate, connection, timeout);
             using var reader = new MllpFrameReader(stream, _options.MaxFrameBytes);
@@ -152,9 +176,8 @@ public sealed class MllpServer : IAsyncDisposable
         }
         finally
         {
-            await stream.DisposeAsync();
-            Interlocked.Decrement(ref _open);
-            _connections.TryRemove(id, out _);
+            if (stream is not null) await stream.DisposeAsync();
+            else socket.Dispose();
             if (closedBecause is not null)
                 _logger.LogInformation("MLLP {Connection} closed: {Reason}", connection, closedBecause);
         }

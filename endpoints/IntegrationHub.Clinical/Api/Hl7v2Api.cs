@@ -77,10 +77,16 @@ public static class Hl7v2Api
         if (result.Outcome == Hl7v2IntakeOutcome.Unavailable)
             http.Response.Headers.RetryAfter = "5";
         if (result.Ack is not { } ack)
-            return result.Outcome is Hl7v2IntakeOutcome.Accepted or Hl7v2IntakeOutcome.Duplicate
-                ? TypedResults.NoContent()
-                : TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not an HL7 v2 message",
-                    detail: result.Reason is { } reason ? $"The body is refused: {reason}." : "The body is refused.");
+            return result.Outcome switch
+            {
+                Hl7v2IntakeOutcome.Accepted or Hl7v2IntakeOutcome.Duplicate => TypedResults.NoContent(),
+                // Enhanced mode asked for no commit ACK on error, but the sender must still learn to send again.
+                Hl7v2IntakeOutcome.Unavailable => EndpointRuntime.Unavailable(http, "The hub could not store the message right now; send it again."),
+                Hl7v2IntakeOutcome.Unreadable => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not an HL7 v2 message",
+                    detail: "The body has no MSH segment the hub can read."),
+                _ => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "HL7 v2 message refused",
+                    detail: result.Reason is { } reason ? $"The message is refused: {reason}." : "The message is refused."),
+            };
         var status = result.Outcome switch
         {
             Hl7v2IntakeOutcome.Accepted or Hl7v2IntakeOutcome.Duplicate => StatusCodes.Status200OK,

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text;
+using IntegrationHub.Adapters.Hl7v2;
 using IntegrationHub.Adapters.Mllp;
 using IntegrationHub.Contracts.Clinical.Commands;
 using IntegrationHub.Contracts.Clinical.Events;
@@ -20,25 +20,45 @@ public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bu
     public async Task Handle(DeliverHl7v2Message message)
     {
         var (destination, client) = destinations.For(message);
-        var bytes = Encoding.UTF8.GetBytes(message.Message);
+        // Written in the character set MSH-18 declares (8859/1 stays Latin-1 on the wire).
+        var parsed = Hl7Parser.Parse(message.Message).Message
+                     ?? throw new Hl7v2DeliveryFailedException($"HL7 v2 delivery {message.DeliveryId}: the message has no MSH segment");
+        if (parsed.Msh.CharacterSet is "8859/1" or "ASCII")
+            parsed = Hl7Parser.Parse(message.Message, encoding: System.Text.Encoding.Latin1).Message!;
+        var bytes = Hl7Writer.WriteBytes(parsed);
+        var controlId = parsed.Msh.ControlId;
         var delivery = await client.Deliver(bytes, CancellationToken.None);
         if (delivery.Outcome != MllpOutcome.Accepted)
         {
-            logger.LogWarning("HL7 v2 delivery {DeliveryId} to {Destination} failed after {Attempts} attempt(s): {Outcome} {AckCode} {Detail}",
-                message.DeliveryId, destination.Name, delivery.Attempts, delivery.Outcome, delivery.AckCode, delivery.Detail);
+            // The receiver's own texts (MSA-3, ERR) may quote the patient: only codes and places are logged and kept.
+            var why = delivery.Outcome == MllpOutcome.NoAck ? delivery.Detail : ErrorCodes(delivery.Ack);
+            logger.LogWarning("HL7 v2 delivery {DeliveryId} to {Destination} failed after {Attempts} attempt(s): {Outcome} {AckCode} {Why}",
+                message.DeliveryId, destination.Name, delivery.Attempts, delivery.Outcome, delivery.AckCode, why);
             throw new Hl7v2DeliveryFailedException(
                 $"HL7 v2 delivery {message.DeliveryId} to {destination.Name} ({destination.Host}:{destination.Port}): " +
                 (delivery.Outcome == MllpOutcome.Rejected ? $"rejected ({delivery.AckCode})" : $"{delivery.Outcome} after {delivery.Attempts} attempt(s)") +
-                (delivery.Detail is { Length: > 0 } detail ? ": " + detail : ""));
+                (why is { Length: > 0 } ? ": " + why : ""));
         }
-        var controlId = Adapters.Hl7v2.Hl7Parser.Parse(bytes).Message?.Msh.ControlId ?? "";
         logger.LogInformation("HL7 v2 delivery {DeliveryId} to {Destination}: {AckCode} after {Attempts} attempt(s)",
             message.DeliveryId, destination.Name, delivery.AckCode, delivery.Attempts);
         await bus.Publish(new Hl7v2MessageDelivered(message.DeliveryId, message.Department, destination.Name, controlId, delivery.AckCode ?? "AA",
             delivery.Attempts, time.GetUtcNow()));
     }
+
+    /// <summary>The ACK's ERR condition codes and where they point (ERR-3.1 at ERR-2, v2.5+), without the receiver's texts.</summary>
+    static string ErrorCodes(byte[]? ack)
+    {
+        if (ack is null || Hl7Parser.Parse(ack).Message is not { } parsed) return "";
+        return string.Join(", ", parsed.All("ERR").Select(err =>
+        {
+            var code = err[3, 1].Length > 0 ? err[3, 1] : err[1, 4, 1];
+            var at = err[2, 1].Length > 0 ? $" at {err[2, 1]}-{err[2, 3]}" : "";
+            return $"code {code}{at}";
+        }).Take(5));
+    }
 }
 
+/// <summary>The ACK's ERR condition codes and locations (ERR-3.1 and ERR-2, or ERR-1 before v2.5), without their texts.</summary>
 /// <summary>Not retried by the bus: the MLLP client already tried as often as the destination allows.</summary>
 public sealed class Hl7v2DeliveryFailedException(string message) : Exception(message), IFailFastException;
 

@@ -32,24 +32,25 @@ public interface IReceivedHl7v2Store
 internal sealed class InMemoryReceivedHl7v2Store(Hl7v2RetentionOptions retention) : IReceivedHl7v2Store
 {
     readonly Dictionary<(string, string, string, string), DateTimeOffset> _keys = [];
+    // One hand-off at a time (in memory, the embedded host's mode): a resend never hears "duplicate" while the first
+    // copy's commit can still fail.
+    readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     public async Task<bool> Add(HubTransaction transaction, ReceivedHl7v2 received)
     {
-        lock (_keys)
-        {
-            if (_keys.TryGetValue(received.Key, out var at) && at >= received.ReceivedAt - retention.DuplicateWindow)
-                return false;
-            _keys[received.Key] = received.ReceivedAt;
-        }
+        await _oneAtATime.WaitAsync();
         try
         {
+            lock (_keys)
+                if (_keys.TryGetValue(received.Key, out var at) && at >= received.ReceivedAt - retention.DuplicateWindow)
+                    return false;
             await transaction.Complete();
+            lock (_keys) _keys[received.Key] = received.ReceivedAt;
             return true;
         }
-        catch
+        finally
         {
-            lock (_keys) _keys.Remove(received.Key);
-            throw;
+            _oneAtATime.Release();
         }
     }
 
