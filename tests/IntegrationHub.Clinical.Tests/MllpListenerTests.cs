@@ -127,6 +127,18 @@ public sealed class MllpListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delivery_writes_the_character_set_MSH18_declares()
+    {
+        var message = Hl7v2Messages.AdtA04("DLV-LATIN1", extraMsh: "||||||8859/1", family: "MÜLLER");
+        var deliveryId = Guid.NewGuid().ToString("N");
+
+        await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "health", "lab", message));
+
+        await _recorder.WaitFor<Hl7v2MessageDelivered>(m => m.DeliveryId == deliveryId);
+        Assert.Equal(Encoding.Latin1.GetBytes(message), _legacy.Bytes("DLV-LATIN1"));
+    }
+
+    [Fact]
     public async Task Delivery_rejected_AR_goes_to_the_error_queue_with_the_reason_and_is_not_retried()
     {
         _legacy.Script("DLV-AR", "AR");
@@ -153,6 +165,12 @@ public sealed class MllpListenerTests : IAsyncLifetime
     {
         readonly Dictionary<string, Queue<string>> _script = [];
         readonly Dictionary<string, int> _received = [];
+        readonly Dictionary<string, byte[]> _bytes = [];
+
+        public byte[] Bytes(string controlId)
+        {
+            lock (_script) return _bytes[controlId];
+        }
 
         public void Script(string controlId, params string[] codes)
         {
@@ -171,6 +189,7 @@ public sealed class MllpListenerTests : IAsyncLifetime
             lock (_script)
             {
                 _received[controlId] = _received.GetValueOrDefault(controlId) + 1;
+                _bytes[controlId] = message.ToArray();
                 code = _script.TryGetValue(controlId, out var codes) && codes.Count > 0 ? codes.Dequeue() : "AA";
             }
             return ValueTask.FromResult(MllpReply.Send(Encoding.ASCII.GetBytes(
