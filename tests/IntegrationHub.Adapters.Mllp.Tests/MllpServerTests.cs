@@ -258,12 +258,13 @@ public sealed class MllpServerTests
     }
 
     [Fact]
-    public async Task TLS_round_trip_and_a_client_without_a_certificate_is_refused_when_one_is_required()
+    public async Task TLS_round_trip_and_a_client_without_the_pinned_certificate_is_refused()
     {
         using var serverCertificate = SelfSigned("CN=mllp-test-server");
         using var clientCertificate = SelfSigned("CN=mllp-test-client");
         var pinned = clientCertificate.GetCertHashString(HashAlgorithmName.SHA256);
-        await using var server = Mllp.Server(new ScriptedHandler(), new MllpServerOptions
+        var handler = new ScriptedHandler();
+        await using var server = Mllp.Server(handler, new MllpServerOptions
         {
             Certificate = serverCertificate,
             RequireClientCertificate = true,
@@ -286,6 +287,17 @@ public sealed class MllpServerTests
         });
         var refused = await anonymous.SendOnce(Encoding.UTF8.GetBytes(Mllp.Message("TLS2")), CancellationToken.None);
         Assert.Equal(MllpOutcome.NoAck, refused.Outcome);
+
+        using var otherCertificate = SelfSigned("CN=mllp-test-client");
+        await using var impostor = new MllpClient(new MllpClientOptions
+        {
+            Host = "127.0.0.1", Port = server.Port, Tls = true, TlsServerName = "mllp-test-server",
+            ClientCertificates = [otherCertificate],
+            ValidateServerCertificate = (_, _, _, _) => true,
+        });
+        var unpinned = await impostor.SendOnce(Encoding.UTF8.GetBytes(Mllp.Message("TLS3")), CancellationToken.None);
+        Assert.Equal(MllpOutcome.NoAck, unpinned.Outcome);
+        Assert.Contains("TLS1", Assert.Single(handler.Handled).Message);
     }
 
     static X509Certificate2 SelfSigned(string subject)

@@ -7,6 +7,8 @@ using IntegrationHub.Hosting.Security;
 using IntegrationHub.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationHub.Clinical.Tests;
 
@@ -14,7 +16,7 @@ namespace IntegrationHub.Clinical.Tests;
 /// The Clinical endpoint's real Program (embedded, Development) with a dev key generated for this run, department
 /// <c>health</c>, a small request limit and the example department profile of docs/examples/fhir loaded from its file.
 /// </summary>
-public sealed class ClinicalFixture : IAsyncLifetime
+public class ClinicalFixture : IAsyncLifetime
 {
     public const string Health = "health";
     public const int MaxRequestBytes = 64 * 1024;
@@ -36,12 +38,18 @@ public sealed class ClinicalFixture : IAsyncLifetime
             .UseSetting("Hub:Clinical:MaxRequestBytes", MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .UseSetting("Hub:Clinical:Fhir:Profiles:0", RepositoryFiles.PathOf("docs", "examples", "fhir", "department-patient.profile.json"))
             .UseSetting($"Hub:Clinical:Hl7v2:Departments:{Health}:Senders:0", $"{Hl7v2Messages.Application}^{Hl7v2Messages.Facility}")
-            .UseSetting("Hub:Clinical:Hl7v2:MaxMessageBytes", MaxHl7Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            .UseSetting("Hub:Clinical:Hl7v2:MaxMessageBytes", MaxHl7Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ConfigureTestServices(ConfigureServices));
         Http = _factory.CreateClient();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>Replaces services of the endpoint for one fixture (e.g. a store whose database is away).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     public string Token(string department = Health, params string[] scopes) =>
         DevTokens.Create(_signingKey, department, scopes.Length > 0 ? scopes : [ClinicalScopes.Read.Name], TimeSpan.FromMinutes(10));

@@ -2,6 +2,7 @@ using System.Text;
 using IntegrationHub.Clinical.Hl7v2;
 using IntegrationHub.Contracts.Clinical.Events;
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -154,6 +155,25 @@ public abstract class Hl7v2IntakeContract<TInfrastructure>(TInfrastructure infra
     }
 
     [Fact]
+    public async Task Storage_away_gets_AE_207_nothing_is_handed_on_and_the_resend_is_accepted()
+    {
+        var controlId = Guid.NewGuid().ToString("N")[..20];
+        var failing = ActivatorUtilities.CreateInstance<Hl7v2Intake>(_host.Services, new UnavailableReceivedStore());
+
+        var away = await failing.Receive(new Hl7v2Source(Department, "mllp:test"), Hl7v2Messages.Bytes(Hl7v2Messages.AdtA04(controlId)),
+            CancellationToken.None);
+        await Barrier();
+
+        Assert.Equal(Hl7v2IntakeOutcome.Unavailable, away.Outcome);
+        Assert.Equal(("AE", controlId, "207"), (Hl7v2Messages.Read(away.Ack).Code, Hl7v2Messages.Read(away.Ack).ControlId, Hl7v2Messages.Read(away.Ack).Errors.Single()));
+        Assert.DoesNotContain(_recorder.OfType<Hl7v2MessageAccepted>(), m => m.ControlId == controlId);
+
+        var resent = await Receive(Hl7v2Messages.AdtA04(controlId));
+        Assert.Equal((Hl7v2IntakeOutcome.Accepted, "AA"), (resent.Outcome, Hl7v2Messages.Read(resent.Ack).Code));
+        await _recorder.WaitFor<Hl7v2MessageAccepted>(m => m.ControlId == controlId);
+    }
+
+    [Fact]
     public async Task Bytes_with_no_MSH_get_no_ACK()
     {
         var result = await _intake.Receive(new Hl7v2Source(Department, "mllp:test"), new byte[] { 0xFF, 0x00, 0x41, 0x0D }, CancellationToken.None);
@@ -220,3 +240,12 @@ public sealed class Hl7v2Intake_InMemory(InMemoryInfrastructure infrastructure)
 
 public sealed class Hl7v2Intake_RabbitMqPostgreSql(IsolatedDurableInfrastructure infrastructure)
     : Hl7v2IntakeContract<IsolatedDurableInfrastructure>(infrastructure);
+
+/// <summary>A store whose database is away: every hand-off fails before it commits.</summary>
+public sealed class UnavailableReceivedStore : IReceivedHl7v2Store
+{
+    public Task<bool> Add(HubTransaction transaction, ReceivedHl7v2 received) =>
+        throw new TimeoutException("test: the database is away");
+
+    public Task<int> Prune(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Task.FromResult(0);
+}

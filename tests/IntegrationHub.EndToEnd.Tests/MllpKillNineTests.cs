@@ -52,6 +52,7 @@ public sealed class MllpKillNineTests(ITestOutputHelper output) : IAsyncLifetime
         var acked = new ConcurrentDictionary<string, bool>();
 
         using (var first = StartEndpoint("clinical#1"))
+        try
         {
             await WaitForListener(first);
             using var killed = new CancellationTokenSource();
@@ -63,10 +64,15 @@ public sealed class MllpKillNineTests(ITestOutputHelper output) : IAsyncLifetime
             await killed.CancelAsync();
             await Task.WhenAll(sending);
         }
+        finally
+        {
+            await Stop(first);
+        }
         var pendingInOutbox = await PendingOutboxRows();
         output.WriteLine($"killed after {acked.Count} AAs; {pendingInOutbox} hand-offs committed but not yet sent at the kill");
 
         using (var second = StartEndpoint("clinical#2"))
+        try
         {
             await WaitForListener(second);
             // The senders send again what they had no AA for — and, as a sender that lost its log would, a few they had.
@@ -88,6 +94,17 @@ public sealed class MllpKillNineTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Empty(handOffs.Where(h => h.Value != 1).Select(h => $"{h.Key} handed on {h.Value} times"));
             output.WriteLine($"{resend.Count} resent after the restart, {repeated.Count} ACKed ones repeated; every message handed on exactly once");
         }
+        finally
+        {
+            await Stop(second);
+        }
+    }
+
+    /// <summary>Ends an endpoint process the test started, whatever state the test left it in.</summary>
+    static async Task Stop(Process process)
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
     }
 
     /// <summary>Sends <paramref name="ids"/> in order on one connection, each after the previous one's ACK, until the endpoint dies.</summary>
