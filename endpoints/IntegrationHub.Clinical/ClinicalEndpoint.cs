@@ -28,14 +28,21 @@ public sealed class ClinicalEndpoint : HubEndpoint
 
     public override MigrationSet Migrations => MigrationSet;
 
+    /// <summary>Its own hand-offs: each accepted HL7 v2 message is mapped to FHIR and a clinical event.</summary>
+    public override IEnumerable<Type> Subscriptions => [typeof(IntegrationHub.Contracts.Clinical.Events.Hl7v2MessageAccepted)];
+
     public override void Configure(HubEndpointBuilder endpoint)
     {
         endpoint
             .Settings(ClinicalOptions.From)
             .Settings(Hl7v2Options.From)
             .Settings(Hl7v2RetentionOptions.From)
+            .Settings(Hl7v2MapsOptions.From)
             .Store<IReceivedHl7v2Store>(sp => new InMemoryReceivedHl7v2Store(sp.GetRequiredService<Hl7v2RetentionOptions>()),
                 (sp, connectionString) => new PostgreSqlReceivedHl7v2Store(connectionString, sp.GetRequiredService<Hl7v2RetentionOptions>()))
+            .Store<ISubjectVersions>(_ => new InMemorySubjectVersions(),
+                (sp, connectionString) => new PostgreSqlSubjectVersions(connectionString, sp.GetRequiredService<HandlerDatabase>()))
+            .Handler<ClinicalEventPublisher>()
             .ExternalCallHandler<Hl7v2DeliveryHandler>();
         var services = endpoint.Services;
         // Registered before the adapter's own registration, which then keeps these options (it adds its defaults only
@@ -44,6 +51,8 @@ public sealed class ClinicalEndpoint : HubEndpoint
         services.AddFhirAdapter();
         services.AddSingleton<FhirChecks>();
         services.AddSingleton<Hl7v2Intake>();
+        services.AddSingleton(sp => new Hl7v2FhirTranslator(sp.GetRequiredService<FhirAdapter>(),
+            sp.GetRequiredService<IntegrationHub.Adapters.Hl7v2Fhir.Hl7v2FhirOptions>(), sp.GetRequiredService<Hl7v2Options>().MaxMessageBytes));
         services.AddHostedService<Hl7v2RetentionService>();
         services.AddSingleton<Hl7v2Destinations>();
         services.AddSingleton<MllpListeners>();

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using System.Text.Json.Nodes;
 using IntegrationHub.Clinical.Api;
@@ -217,7 +218,7 @@ public sealed class ClinicalApiTests(ClinicalFixture clinical) : IClassFixture<C
     }
 
     [Theory]
-    [InlineData("?from=hl7v2&to=fhir", "'hl7v2' to 'fhir'")]
+    [InlineData("?from=fhir&to=hl7v2", "'fhir' to 'hl7v2'")]
     [InlineData("?from=fhir&to=csv", "'fhir' to 'csv'")]
     [InlineData("?to=fhir", "Both a source and a target")]
     [InlineData("", "Both a source and a target")]
@@ -226,9 +227,59 @@ public sealed class ClinicalApiTests(ClinicalFixture clinical) : IClassFixture<C
         using var response = await clinical.Post(ClinicalApi.TranslatePath + query, Patient);
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest, detail);
-        Assert.Contains("fhir → fhir", problem.GetProperty("detail").GetString());
-        Assert.Equal(["fhir"], problem.GetProperty("supportedFrom").EnumerateArray().Select(f => f.GetString()));
+        Assert.Contains("fhir → fhir, hl7v2 → fhir", problem.GetProperty("detail").GetString());
+        Assert.Equal(["fhir", "hl7v2"], problem.GetProperty("supportedFrom").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal(["fhir"], problem.GetProperty("supportedTo").EnumerateArray().Select(f => f.GetString()));
+    }
+
+    static byte[] V2(params string[] segments) => Encoding.UTF8.GetBytes(string.Concat(segments.Select(s => s + "\r")));
+
+    [Fact]
+    public async Task Translate_hl7v2_to_fhir_answers_the_message_bundle_and_names_the_dropped_fields()
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=hl7v2&to=fhir", V2(
+            "MSH|^~\\&|ADTSYS|CITYHOSP|HUB|GOV|20261202101500+0500||ADT^A04^ADT_A01|T-1|P|2.5.1",
+            "EVN|A04|20261202101500+0500",
+            "PID|1||MRN-1^^^CITYHOSP^MR||KHAN^AYESHA||19870412|F||2106-3^White^HL70005",
+            "PV1|1|O"), "x-application/hl7-v2+er7");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+        var bundle = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("message", (string?)bundle["type"]);
+        Assert.Contains(bundle["entry"]!.AsArray(), e => (string?)e!["resource"]!["resourceType"] == "Patient");
+        Assert.Equal("PID-10", response.Headers.GetValues(ClinicalApi.DroppedHeader).Single());
+    }
+
+    [Fact]
+    public async Task Translate_hl7v2_of_a_trigger_without_a_map_gets_422_with_an_OperationOutcome()
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=hl7v2&to=fhir", V2(
+            "MSH|^~\\&|ADTSYS|CITYHOSP|HUB|GOV|20261202101500+0500||ADT^A02^ADT_A02|T-2|P|2.5.1",
+            "PID|1||MRN-1^^^CITYHOSP^MR||KHAN"), "application/hl7-v2");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains(await Issue.Of(response), i => i.IsError && i.Text.Contains("ADT^A02 has no FHIR map", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("not an HL7 message at all")]
+    [InlineData("MSH|^~\\&|A|B|C|D|2026||ADT^A04|1|P|9.9\rPID|1")]
+    public async Task Translate_hl7v2_of_what_is_not_a_readable_v2_message_gets_400_with_an_OperationOutcome(string body)
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=hl7v2&to=fhir", Encoding.UTF8.GetBytes(body),
+            "x-application/hl7-v2+er7");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(await Issue.Of(response), i => i.IsError);
+    }
+
+    [Fact]
+    public async Task Translate_hl7v2_sent_as_FHIR_gets_415_naming_the_v2_media_types()
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=hl7v2&to=fhir", Patient);
+
+        await response.AssertProblem(HttpStatusCode.UnsupportedMediaType, "application/hl7-v2");
     }
 
     [Fact]

@@ -31,6 +31,33 @@ public sealed class HubctlClinicalTests
     }
 
     [Fact]
+    public async Task Translate_from_hl7v2_writes_the_FHIR_message_bundle_and_says_what_was_dropped()
+    {
+        var run = await Hubctl(["translate", "--from", "hl7v2", "--to", "fhir", "--offset", "+05:00",
+            "--identifier-system", "NADRA=https://nadra.gov.pk/cnic", RepositoryFiles.PathOf("docs", "examples", "hl7v2", "adt-a04.hl7")]);
+
+        Assert.Equal(0, run.ExitCode);
+        var bundle = JsonNode.Parse(run.Output)!;
+        Assert.Equal(("Bundle", "message"), ((string?)bundle["resourceType"], (string?)bundle["type"]));
+        var resources = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).ToList();
+        Assert.Equal("MessageHeader", (string?)resources[0]["resourceType"]);
+        Assert.Contains(resources, r => (string?)r["resourceType"] == "Patient");
+        Assert.DoesNotContain("error", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Translate_from_hl7v2_of_a_message_the_maps_do_not_carry_exits_1_saying_why()
+    {
+        var run = await Hubctl(["translate", "--from", "hl7v2", "--to", "fhir", "-"],
+            "MSH|^~\\&|ADT|HOSP|HUB|GOV|20261202101500+0500||ADT^A02^ADT_A02|X1|P|2.5.1\rEVN|A02\rPID|1||M1^^^HOSP^MR||KHAN\rPV1|1|I\r");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Empty(run.Output);
+        Assert.Contains("error at MSH-9: ADT^A02 has no FHIR map", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.StackTraceLines);
+    }
+
+    [Fact]
     public async Task Translate_reads_standard_input_and_keeps_its_format_by_default()
     {
         var run = await Hubctl(["translate", "--from", "fhir", "--to", "fhir", "-"], ClinicalFixture.Example("patient.json"));
@@ -53,8 +80,8 @@ public sealed class HubctlClinicalTests
     }
 
     [Theory]
-    [InlineData("hl7v2", "fhir", "There is no translation from 'hl7v2' to 'fhir'; supported: fhir → fhir")]
-    [InlineData("fhir", "csv", "There is no translation from 'fhir' to 'csv'; supported: fhir → fhir")]
+    [InlineData("fhir", "hl7v2", "There is no translation from 'fhir' to 'hl7v2'; supported: fhir → fhir, hl7v2 → fhir")]
+    [InlineData("fhir", "csv", "There is no translation from 'fhir' to 'csv'; supported: fhir → fhir, hl7v2 → fhir")]
     public async Task Translate_between_formats_it_does_not_offer_is_a_usage_error_naming_the_supported(string from, string to, string message)
     {
         var run = await Hubctl(["translate", "--from", from, "--to", to, Patient]);

@@ -135,6 +135,29 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
 
         Assert.Contains("PID-5[2].1.1 = \"کھان\"", await Hubctl("hl7", "parse", Example("adt-a04.hl7")), StringComparison.Ordinal);
 
+        // The ADT became a FHIR Patient and a patient.registered webhook, the ORU a results.ready one, each signed.
+        JsonElement Webhook(JsonElement received, string type) =>
+            received.EnumerateArray().First(w => w.GetProperty("event").GetString() == type);
+        var webhooks = default(JsonElement);
+        await Eventually.Until(async () =>
+        {
+            webhooks = JsonDocument.Parse(await http.GetStringAsync("/dev/webhook-receiver")).RootElement.Clone();
+            return webhooks.EnumerateArray().Any(w => w.GetProperty("event").GetString() == "patient.registered")
+                   && webhooks.EnumerateArray().Any(w => w.GetProperty("event").GetString() == "results.ready");
+        }, Patience, "the patient.registered and results.ready webhooks at the demo receiver");
+        var registered = Webhook(webhooks, "patient.registered");
+        Assert.Equal("Valid", registered.GetProperty("signature").GetString());
+        var data = registered.GetProperty("body").GetProperty("data");
+        Assert.Equal("ADT^A04", data.GetProperty("messageType").GetString());
+        var patient = data.GetProperty("bundle").GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource"))
+            .Single(r => r.GetProperty("resourceType").GetString() == "Patient");
+        Assert.Equal(registered.GetProperty("body").GetProperty("subject").GetString(), patient.GetProperty("id").GetString());
+        Assert.Single(webhooks.EnumerateArray(), w => w.GetProperty("event").GetString() == "patient.registered");
+        Assert.Equal("Valid", Webhook(webhooks, "results.ready").GetProperty("signature").GetString());
+
+        var bundle = JsonDocument.Parse(await Hubctl("translate", "--from", "hl7v2", "--to", "fhir", "--offset", "+05:00", Example("oru-r01.hl7"))).RootElement;
+        Assert.Contains(bundle.GetProperty("entry").EnumerateArray(), e => e.GetProperty("resource").GetProperty("resourceType").GetString() == "DiagnosticReport");
+
         lock (_hostOutput)
             foreach (var personal in new[] { "KHAN", "AYESHA", "کھان", "MRN-1001", "35202-1234567-1", "5550123", "Cholesterol" })
                 Assert.DoesNotContain(personal, _hostOutput.ToString());

@@ -1,5 +1,6 @@
 using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Clinical.Fhir;
+using IntegrationHub.Clinical.Hl7v2;
 using IntegrationHub.Hosting.Departments;
 using IntegrationHub.Hosting.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -45,7 +46,10 @@ public static class ClinicalApi
             .WithName("Translate")
             .WithSummary("Translate a clinical document from one format to another, synchronously (small payloads)")
             .WithDescription(
-                "Needs scope `clinical:read`. `from` and `to` name the formats (today `fhir` → `fhir`: the resource normalised); " +
+                "Needs scope `clinical:read`. `from` and `to` name the formats: `fhir` → `fhir` (the resource normalised) and " +
+                "`hl7v2` → `fhir` (one HL7 v2 message, `application/hl7-v2` or `x-application/hl7-v2+er7`, as a FHIR message Bundle " +
+                "after the HL7 v2-to-FHIR IG; the header `Hl7-Dropped` names the v2 fields the maps did not carry, and 422 says why " +
+                "a message cannot be mapped); " +
                 "`format` (`json` or `xml`) the FHIR format of the answer (default: Accept, else the body's). 200 with the " +
                 "translated resource; 400 with an OperationOutcome when the body is not well-formed FHIR (what the parser refuses: " +
                 "syntax, unknown elements, wrong values); 422 with an OperationOutcome when it is well-formed but breaks the " +
@@ -91,7 +95,8 @@ public static class ClinicalApi
     }
 
     static async Task<Results<ContentHttpResult, ProblemHttpResult>> Translate(HttpContext http, [FromQuery] string? from, [FromQuery] string? to,
-        [FromQuery] string? format, [FromServices] FhirChecks fhir, [FromServices] ClinicalOptions options)
+        [FromQuery] string? format, [FromServices] FhirChecks fhir, [FromServices] ClinicalOptions options,
+        [FromServices] Hl7v2FhirTranslator hl7v2, [FromServices] Hl7v2Options hl7v2Options)
     {
         if (Translations.Problem(from, to) is { } unsupported)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unsupported translation", detail: unsupported,
@@ -104,6 +109,9 @@ public static class ClinicalApi
         if (format is not null && requested is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown format",
                 detail: "format must be json or xml (or application/fhir+json, application/fhir+xml).");
+
+        if (from == Translations.Hl7v2)
+            return await TranslateHl7v2(http, requested, hl7v2, hl7v2Options);
 
         var (body, input, refused) = await ReadBody(http.Request, options);
         if (refused is not null)
@@ -118,6 +126,38 @@ public static class ClinicalApi
             _ => Fhir(fhir.Serialize(translation.Outcome, output), output, StatusCodes.Status400BadRequest), // FHIR: could not be parsed
         };
     }
+
+    /// <summary>
+    /// HL7 v2 → FHIR: 200 with the message Bundle and, in <see cref="DroppedHeader"/>, the v2 fields the maps did not
+    /// carry; 400 with an OperationOutcome when the body is not a v2 message the parser accepts; 422 when it is one the
+    /// maps cannot carry (another trigger, no patient…).
+    /// </summary>
+    static async Task<Results<ContentHttpResult, ProblemHttpResult>> TranslateHl7v2(HttpContext http, FhirFormat? requested,
+        Hl7v2FhirTranslator translator, Hl7v2Options options)
+    {
+        var media = http.Request.ContentType is { } type ? type.Split(';')[0].Trim() : "";
+        if (!Hl7v2Api.Media.Contains(media, StringComparer.OrdinalIgnoreCase))
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: $"Send the HL7 v2 message with Content-Type {Hl7v2Api.Hl7Media} or {Hl7v2Api.Er7Media}.");
+        var body = await RequestBodies.ReadLimited(http.Request, options.MaxMessageBytes);
+        if (body is null)
+            return RequestBodies.TooLarge(options.MaxMessageBytes, "HL7 v2 message");
+
+        var output = requested ?? FhirMedia.Accepted(http.Request) ?? FhirFormat.Json;
+        var translation = translator.ToFhir(body, output);
+        if (translation.Output is { } bundle)
+        {
+            var dropped = translation.Dropped.Select(d => d.Location).Distinct().ToList();
+            if (dropped.Count > 0)
+                http.Response.Headers[DroppedHeader] = string.Join(", ", dropped.Take(MaxDroppedInHeader)) + (dropped.Count > MaxDroppedInHeader ? ", …" : "");
+            return Fhir(bundle, output, StatusCodes.Status200OK);
+        }
+        return Fhir(translator.Serialize(translation.Outcome, output), output, translation.Verdict == FhirVerdict.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>The v2 fields (locations only, never values) a translation left out; the full list is the outcome's.</summary>
+    public const string DroppedHeader = "Hl7-Dropped";
+    const int MaxDroppedInHeader = 50;
 
     /// <summary>The body and its FHIR format, or the problem that refuses it (unknown media type, too large).</summary>
     static async Task<(byte[]? Body, FhirFormat Format, ProblemHttpResult? Refused)> ReadBody(HttpRequest request, ClinicalOptions options)

@@ -19,7 +19,7 @@ public static class Hl7v2Api
     public const string Er7Media = "x-application/hl7-v2+er7";
     public const string Hl7Media = "application/hl7-v2";
     public const string DuplicateHeader = "Hl7-Duplicate";
-    static readonly string[] Media = [Hl7Media, Er7Media, "application/hl7-v2+er7"];
+    internal static readonly string[] Media = [Hl7Media, Er7Media, "application/hl7-v2+er7"];
 
     public static RouteGroupBuilder MapHl7v2Api(this IEndpointRouteBuilder app)
     {

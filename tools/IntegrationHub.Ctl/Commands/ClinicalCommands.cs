@@ -2,11 +2,13 @@ using System.CommandLine;
 using OperationOutcome = Hl7.Fhir.Model.OperationOutcome;
 using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Clinical.Fhir;
+using IntegrationHub.Clinical.Hl7v2;
+using IntegrationHub.Adapters.Hl7v2Fhir;
 
 namespace IntegrationHub.Ctl.Commands;
 
 /// <summary>
-/// <c>hubctl translate --from fhir --to fhir [--format json|xml] [FILE|-]</c> and
+/// <c>hubctl translate --from fhir|hl7v2 --to fhir [--format json|xml] [--offset +hh:mm] [--identifier-system A=URI]… [FILE|-]</c> and
 /// <c>hubctl validate [--profile FILE]… FILE|-</c>: the Clinical endpoint's FHIR checks, offline, through the FHIR
 /// adapter (nothing is sent anywhere). The input's format (JSON or XML) is read from its first character.
 /// </summary>
@@ -14,24 +16,60 @@ internal static class ClinicalCommands
 {
     public static Command CreateTranslate()
     {
-        var from = new Option<string>("--from") { Description = "The input's format (fhir)", HelpName = "format", Required = true };
+        var from = new Option<string>("--from") { Description = "The input's format (fhir, hl7v2)", HelpName = "format", Required = true };
         var to = new Option<string>("--to") { Description = "The output's format (fhir)", HelpName = "format", Required = true };
-        var format = new Option<string?>("--format") { Description = "FHIR format of the output (default: the input's)", HelpName = "json|xml" };
+        var format = new Option<string?>("--format") { Description = "FHIR format of the output (default: the input's; JSON for HL7 v2)", HelpName = "json|xml" };
         format.AcceptOnlyFromAmong("json", "xml");
+        var offset = new Option<string?>("--offset")
+        {
+            Description = "HL7 v2: the offset of v2 times that carry none (e.g. +05:00); without it such a time keeps only its date",
+            HelpName = "+hh:mm",
+        };
+        var systems = new Option<string[]>("--identifier-system")
+        {
+            Description = "HL7 v2: the Identifier.system of an assigning authority (CX-4), e.g. NADRA=https://nadra.gov.pk/cnic; repeat for several",
+            HelpName = "authority=uri",
+        };
         var input = Input(ArgumentArity.ZeroOrOne);
 
         var command = new Command("translate",
-            "Translate a clinical document offline (FHIR to FHIR: normalised) to stdout; problems to stderr, an invalid one is not written")
+            "Translate a clinical document offline to stdout (FHIR to FHIR: normalised; HL7 v2 to FHIR: a message Bundle); problems and what was dropped to stderr, an invalid one is not written")
         {
-            from, to, format, input,
+            from, to, format, offset, systems, input,
         };
         command.Validators.Add(result =>
         {
             if (Translations.Problem(result.GetValue(from), result.GetValue(to)) is { } problem) result.AddError(problem);
+            if (result.GetValue(offset) is { } text && Hl7v2MapsOptions.ParseOffset(text) is null) result.AddError($"--offset: '{text}' is not an offset such as +05:00");
+            foreach (var pair in result.GetValue(systems) ?? [])
+                if (pair.Split('=', 2) is not [{ Length: > 0 }, var uri] || !Uri.TryCreate(uri, UriKind.Absolute, out _))
+                    result.AddError($"--identifier-system: '{pair}' is not authority=absolute-uri");
         });
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, error) =>
         {
             var fhir = NewChecks();
+            if (parseResult.GetValue(from) == Translations.Hl7v2)
+            {
+                var maps = new Hl7v2FhirOptions
+                {
+                    DefaultOffset = parseResult.GetValue(offset) is { } text ? Hl7v2MapsOptions.ParseOffset(text) : null,
+                    IdentifierSystems = (parseResult.GetValue(systems) ?? []).Select(p => p.Split('=', 2))
+                        .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase),
+                };
+                var translator = new Hl7v2FhirTranslator(fhir.Adapter, maps, Hl7v2Options.DefaultMaxMessageBytes);
+                var message = FhirFiles.Read(parseResult.GetValue(input) ?? "-", Hl7v2Options.DefaultMaxMessageBytes, out var unreadable)
+                              ?? throw new HubCtlException(unreadable!, ExitCodes.Failed);
+                var v2 = translator.ToFhir(message, parseResult.GetValue(format) == "xml" ? FhirFormat.Xml : FhirFormat.Json, pretty: true);
+                foreach (var issue in v2.Outcome.Issue)
+                    await error.WriteLineAsync($"{issue.Severity?.ToString().ToLowerInvariant()} at {string.Join(",", issue.Location)}: {issue.Details?.Text}");
+                if (v2.Output is null)
+                {
+                    await error.WriteLineAsync("hubctl: the message cannot be translated to FHIR; nothing written");
+                    return ExitCodes.Failed;
+                }
+                await output.WriteLineAsync(v2.Output);
+                return ExitCodes.Ok;
+            }
             var (content, inputFormat) = Read(parseResult.GetValue(input), fhir.Adapter.Limits.MaxBytes);
             var outputFormat = parseResult.GetValue(format) == "xml" ? FhirFormat.Xml : parseResult.GetValue(format) == "json" ? FhirFormat.Json : inputFormat;
             var translation = fhir.Translate(content, inputFormat, outputFormat, pretty: true);
