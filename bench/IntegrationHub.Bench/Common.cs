@@ -27,7 +27,7 @@ public sealed record BenchOptions(
     int FhirValidate = 1000)
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|mllp|all> [options]
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|hl7fhir|mllp|all> [options]
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
@@ -47,8 +47,8 @@ public sealed record BenchOptions(
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "mllp" or "all"))
-            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, mllp or all");
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "hl7fhir" or "mllp" or "all"))
+            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, hl7fhir, mllp or all");
 
         var values = new Dictionary<string, int>
         {
@@ -311,4 +311,17 @@ public sealed record CpuSplit(double Bench, double Postgres, double RabbitMq, do
 
     public string ToString(string item) =>
         $"cpu/{item} {Total:0.000} ms (this process {Bench:0.000}, postgres {Postgres:0.000}, rabbitmq {RabbitMq:0.000}, other {Other:0.000})";
+
+}
+
+/// <summary>The repository the benchmark runs from (its golden files and corpora), else the current directory.</summary>
+public static class Repository
+{
+    public static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "IntegrationHub.sln")))
+                return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
 }

@@ -112,19 +112,11 @@ public static class FhirBench
     {
         var folder = Environment.GetEnvironmentVariable("FHIR_EXAMPLES_DIR") is { Length: > 0 } dir
             ? dir
-            : Path.Combine(FindRepository(), "artifacts", "fhir-examples", "4.0.1");
+            : Path.Combine(Repository.Root(), "artifacts", "fhir-examples", "4.0.1");
         var package = Path.Combine(folder, "package");
         if (!Directory.Exists(package))
             throw new InvalidOperationException($"The official R4 examples are not at {package}: run the FHIR adapter's tests once "
                 + "(dotnet test tests/IntegrationHub.Adapters.Fhir.Tests -c Release), which fetch them with npm, or set FHIR_EXAMPLES_DIR.");
         return Directory.GetFiles(package, "*.json").Where(f => Path.GetFileName(f) != "package.json").Order(StringComparer.Ordinal).ToList();
-    }
-
-    static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "IntegrationHub.sln")))
-                return dir.FullName;
-        return Directory.GetCurrentDirectory();
     }
 }

@@ -17,7 +17,7 @@ public static class Hl7Bench
 
     public static BenchResult[] Run(BenchOptions options)
     {
-        var golden = Path.Combine(FindRepository(), "tests", "IntegrationHub.Adapters.Hl7v2.Tests", "Golden");
+        var golden = Path.Combine(Repository.Root(), "tests", "IntegrationHub.Adapters.Hl7v2.Tests", "Golden");
         return [Measure("hl7-adt-a04", File.ReadAllBytes(Path.Combine(golden, "adt-a04.hl7")), options),
                 Measure("hl7-oru-r01", File.ReadAllBytes(Path.Combine(golden, "oru-r01.hl7")), options)];
     }
@@ -69,13 +69,5 @@ public static class Hl7Bench
             for (var f = 1; f <= s.FieldCount; f++)
                 total += s.Field(f).Value.Length;
         return total;
-    }
-
-    static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "IntegrationHub.sln")))
-                return dir.FullName;
-        return Directory.GetCurrentDirectory();
     }
 }

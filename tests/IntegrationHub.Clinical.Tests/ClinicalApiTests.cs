@@ -218,7 +218,7 @@ public sealed class ClinicalApiTests(ClinicalFixture clinical) : IClassFixture<C
     }
 
     [Theory]
-    [InlineData("?from=fhir&to=hl7v2", "'fhir' to 'hl7v2'")]
+    [InlineData("?from=csv&to=fhir", "'csv' to 'fhir'")]
     [InlineData("?from=fhir&to=csv", "'fhir' to 'csv'")]
     [InlineData("?to=fhir", "Both a source and a target")]
     [InlineData("", "Both a source and a target")]
@@ -227,9 +227,9 @@ public sealed class ClinicalApiTests(ClinicalFixture clinical) : IClassFixture<C
         using var response = await clinical.Post(ClinicalApi.TranslatePath + query, Patient);
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest, detail);
-        Assert.Contains("fhir → fhir, hl7v2 → fhir", problem.GetProperty("detail").GetString());
+        Assert.Contains("fhir → fhir, hl7v2 → fhir, fhir → hl7v2", problem.GetProperty("detail").GetString());
         Assert.Equal(["fhir", "hl7v2"], problem.GetProperty("supportedFrom").EnumerateArray().Select(f => f.GetString()));
-        Assert.Equal(["fhir"], problem.GetProperty("supportedTo").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(["fhir", "hl7v2"], problem.GetProperty("supportedTo").EnumerateArray().Select(f => f.GetString()));
     }
 
     static byte[] V2(params string[] segments) => Encoding.UTF8.GetBytes(string.Concat(segments.Select(s => s + "\r")));
@@ -280,6 +280,29 @@ public sealed class ClinicalApiTests(ClinicalFixture clinical) : IClassFixture<C
         using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=hl7v2&to=fhir", Patient);
 
         await response.AssertProblem(HttpStatusCode.UnsupportedMediaType, "application/hl7-v2");
+    }
+
+    [Fact]
+    public async Task Translate_fhir_to_hl7v2_answers_an_ADT_the_v2_parser_accepts()
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=fhir&to=hl7v2", Patient);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("x-application/hl7-v2+er7", response.Content.Headers.ContentType?.MediaType);
+        var parsed = IntegrationHub.Adapters.Hl7v2.Hl7Parser.Parse(await response.Content.ReadAsByteArrayAsync());
+        Assert.Empty(parsed.Problems);
+        Assert.Equal("A04", parsed.Message!.Msh.TriggerEvent);
+        Assert.NotEmpty(parsed.Message.First("PID")![3, 1]);
+    }
+
+    [Fact]
+    public async Task Translate_fhir_to_hl7v2_of_a_patient_without_an_identifier_gets_422_saying_why()
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=fhir&to=hl7v2",
+            """{"resourceType":"Patient","name":[{"family":"Khan"}]}""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains(await Issue.Of(response), i => i.IsError && i.Text.Contains("PID-3", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -58,6 +58,24 @@ public sealed class HubctlClinicalTests
     }
 
     [Fact]
+    public async Task Translate_from_hl7v2_and_back_gives_a_message_with_the_same_patient()
+    {
+        var example = RepositoryFiles.PathOf("docs", "examples", "hl7v2", "adt-a04.hl7");
+        var bundle = await Hubctl(["translate", "--from", "hl7v2", "--to", "fhir", "--offset", "+05:00", example]);
+        Assert.Equal(0, bundle.ExitCode);
+
+        var back = await Hubctl(["translate", "--from", "fhir", "--to", "hl7v2", "-"], bundle.Output);
+
+        Assert.Equal(0, back.ExitCode);
+        var parsed = IntegrationHub.Adapters.Hl7v2.Hl7Parser.Parse(Encoding.UTF8.GetBytes(back.Output));
+        Assert.Empty(parsed.Problems);
+        var original = IntegrationHub.Adapters.Hl7v2.Hl7Parser.Parse(File.ReadAllBytes(example)).Message!;
+        Assert.Equal(original.First("PID")![3, 1], parsed.Message!.First("PID")![3, 1]);
+        Assert.Equal(original.First("PID")![5, 1], parsed.Message.First("PID")![5, 1]);
+        Assert.Equal(original.Msh.ControlId, parsed.Message.Msh.ControlId);
+    }
+
+    [Fact]
     public async Task Translate_reads_standard_input_and_keeps_its_format_by_default()
     {
         var run = await Hubctl(["translate", "--from", "fhir", "--to", "fhir", "-"], ClinicalFixture.Example("patient.json"));
@@ -80,8 +98,8 @@ public sealed class HubctlClinicalTests
     }
 
     [Theory]
-    [InlineData("fhir", "hl7v2", "There is no translation from 'fhir' to 'hl7v2'; supported: fhir → fhir, hl7v2 → fhir")]
-    [InlineData("fhir", "csv", "There is no translation from 'fhir' to 'csv'; supported: fhir → fhir, hl7v2 → fhir")]
+    [InlineData("csv", "fhir", "There is no translation from 'csv' to 'fhir'; supported: fhir → fhir, hl7v2 → fhir, fhir → hl7v2")]
+    [InlineData("fhir", "csv", "There is no translation from 'fhir' to 'csv'; supported: fhir → fhir, hl7v2 → fhir, fhir → hl7v2")]
     public async Task Translate_between_formats_it_does_not_offer_is_a_usage_error_naming_the_supported(string from, string to, string message)
     {
         var run = await Hubctl(["translate", "--from", from, "--to", to, Patient]);

@@ -270,4 +270,23 @@ internal static class Vocabulary
             _ => null,
         };
     }
+
+    /// <summary>The way back of <see cref="MaritalStatus"/>: a v3 MaritalStatus or NullFlavor code as table 0002.</summary>
+    public static string MaritalStatusToV2(Coding coding) => coding.Code switch
+    {
+        "L" => "A",
+        "D" => "D",
+        "M" => "M",
+        "S" => "S",
+        "W" => "W",
+        "C" => "C",
+        "T" => "P",
+        "A" => "N",
+        "I" => "I",
+        "U" => "B",
+        "UNK" => "U",
+        "OTH" => "O",
+        "NAVU" => "T",
+        _ => "",
+    };
 }

@@ -49,7 +49,8 @@ public static class ClinicalApi
                 "Needs scope `clinical:read`. `from` and `to` name the formats: `fhir` → `fhir` (the resource normalised) and " +
                 "`hl7v2` → `fhir` (one HL7 v2 message, `application/hl7-v2` or `x-application/hl7-v2+er7`, as a FHIR message Bundle " +
                 "after the HL7 v2-to-FHIR IG; the header `Hl7-Dropped` names the v2 fields the maps did not carry, and 422 says why " +
-                "a message cannot be mapped); " +
+                "a message cannot be mapped); `fhir` → `hl7v2` (a Bundle, or a Patient, as ADT^A04, ADT^A08 or ORU^R01 — `messageType` " +
+                "chooses, else the Bundle's event; 200 `x-application/hl7-v2+er7`, 422 with an OperationOutcome when it cannot be written); " +
                 "`format` (`json` or `xml`) the FHIR format of the answer (default: Accept, else the body's). 200 with the " +
                 "translated resource; 400 with an OperationOutcome when the body is not well-formed FHIR (what the parser refuses: " +
                 "syntax, unknown elements, wrong values); 422 with an OperationOutcome when it is well-formed but breaks the " +
@@ -95,7 +96,7 @@ public static class ClinicalApi
     }
 
     static async Task<Results<ContentHttpResult, ProblemHttpResult>> Translate(HttpContext http, [FromQuery] string? from, [FromQuery] string? to,
-        [FromQuery] string? format, [FromServices] FhirChecks fhir, [FromServices] ClinicalOptions options,
+        [FromQuery] string? format, [FromQuery] string? messageType, [FromServices] FhirChecks fhir, [FromServices] ClinicalOptions options,
         [FromServices] Hl7v2FhirTranslator hl7v2, [FromServices] Hl7v2Options hl7v2Options)
     {
         if (Translations.Problem(from, to) is { } unsupported)
@@ -116,6 +117,9 @@ public static class ClinicalApi
         var (body, input, refused) = await ReadBody(http.Request, options);
         if (refused is not null)
             return refused;
+
+        if (to == Translations.Hl7v2)
+            return FhirToHl7v2(http, body!, input, fhir, hl7v2, messageType);
 
         var output = Answer(http.Request, requested, input);
         var translation = fhir.Translate(body!, input, output);
@@ -153,6 +157,27 @@ public static class ClinicalApi
             return Fhir(bundle, output, StatusCodes.Status200OK);
         }
         return Fhir(translator.Serialize(translation.Outcome, output), output, translation.Verdict == FhirVerdict.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>
+    /// FHIR → HL7 v2: a valid resource (a Bundle, or a Patient) as one ER7 message, 200; the FHIR's own problems as for
+    /// fhir → fhir (400, 422); 422 with an OperationOutcome when it cannot make that message (no Patient, no identifier).
+    /// </summary>
+    static Results<ContentHttpResult, ProblemHttpResult> FhirToHl7v2(HttpContext http, byte[] body, FhirFormat input, FhirChecks fhir,
+        Hl7v2FhirTranslator translator, string? messageType)
+    {
+        if (messageType is not null && !IntegrationHub.Adapters.Hl7v2Fhir.FhirToHl7v2.MessageTypes.Contains(messageType))
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown message type",
+                detail: $"messageType must be one of {string.Join(", ", IntegrationHub.Adapters.Hl7v2Fhir.FhirToHl7v2.MessageTypes)}.");
+        var output = FhirMedia.Accepted(http.Request) ?? input;
+        var check = fhir.Check(body, input);
+        if (check.Verdict != FhirVerdict.Valid)
+            return Fhir(fhir.Serialize(check.Outcome, output), output,
+                check.Verdict == FhirVerdict.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
+        var (message, outcome) = translator.ToHl7v2(check.Resource!, messageType);
+        if (message is null)
+            return Fhir(fhir.Serialize(outcome, output), output, StatusCodes.Status422UnprocessableEntity);
+        return TypedResults.Text(message, Hl7v2Api.Er7Media, System.Text.Encoding.UTF8, StatusCodes.Status200OK);
     }
 
     /// <summary>The v2 fields (locations only, never values) a translation left out; the full list is the outcome's.</summary>

@@ -9,7 +9,7 @@ public static class Translations
     public const string Fhir = "fhir";
     public const string Hl7v2 = "hl7v2";
 
-    public static IReadOnlyList<(string From, string To)> Supported { get; } = [(Fhir, Fhir), (Hl7v2, Fhir)];
+    public static IReadOnlyList<(string From, string To)> Supported { get; } = [(Fhir, Fhir), (Hl7v2, Fhir), (Fhir, Hl7v2)];
 
     /// <summary>Null when <paramref name="from"/> → <paramref name="to"/> is offered; otherwise why not, naming what is.</summary>
     public static string? Problem(string? from, string? to)

@@ -43,6 +43,23 @@ public sealed class Hl7v2FhirTranslator(FhirAdapter fhir, Hl7v2FhirOptions maps,
 
     public string Serialize(Resource resource, FhirFormat format, bool pretty = false) => fhir.Serialize(resource, format, pretty);
 
+    /// <summary>
+    /// A valid FHIR resource → one HL7 v2 message: a Bundle (message, transaction, collection) as it is, a Patient alone
+    /// as an ADT of it. <paramref name="messageType"/> (ADT^A04, ADT^A08, ORU^R01) overrides what the Bundle implies.
+    /// </summary>
+    public (string? Message, OperationOutcome Outcome) ToHl7v2(Resource resource, string? messageType)
+    {
+        var bundle = resource as Bundle ?? new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [new Bundle.EntryComponent { FullUrl = $"urn:uuid:{resource.Id ?? Guid.NewGuid().ToString()}", Resource = resource }],
+        };
+        var written = FhirToHl7v2.Write(bundle, new FhirToHl7v2Options { MessageType = messageType, Maps = maps });
+        var issues = written.Issues.Select(i => Issue(i.Severity == MapIssueSeverity.Error ? OperationOutcome.IssueSeverity.Error : OperationOutcome.IssueSeverity.Warning,
+            i.Severity == MapIssueSeverity.Error ? OperationOutcome.IssueType.Required : OperationOutcome.IssueType.Informational, i.Text, null, i.Location)).ToList();
+        return (written.Message, new OperationOutcome { Issue = issues });
+    }
+
     static Hl7v2FhirTranslation Refused(FhirVerdict verdict, List<OperationOutcome.IssueComponent> issues) =>
         new(verdict, null, new OperationOutcome { Issue = issues }, []);
 
@@ -51,10 +68,12 @@ public sealed class Hl7v2FhirTranslator(FhirAdapter fhir, Hl7v2FhirOptions maps,
             : problem.Segment + (problem.Field is { } field ? $"-{field}" : "") + (problem.Component is { } component ? $".{component}" : "");
 
     /// <summary>An issue whose location is a v2 field: FHIRPath does not apply, so it goes in <c>location</c>.</summary>
-    static OperationOutcome.IssueComponent Issue(OperationOutcome.IssueSeverity severity, OperationOutcome.IssueType code, string text, string? location)
+    static OperationOutcome.IssueComponent Issue(OperationOutcome.IssueSeverity severity, OperationOutcome.IssueType code, string text, string? location,
+        string? expression = null)
     {
         var issue = new OperationOutcome.IssueComponent { Severity = severity, Code = code, Details = new CodeableConcept { Text = text } };
         if (location is not null) issue.Location = [location];
+        if (expression is not null) issue.Expression = [expression];
         return issue;
     }
 }

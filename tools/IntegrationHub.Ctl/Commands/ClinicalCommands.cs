@@ -30,12 +30,18 @@ internal static class ClinicalCommands
             Description = "HL7 v2: the Identifier.system of an assigning authority (CX-4), e.g. NADRA=https://nadra.gov.pk/cnic; repeat for several",
             HelpName = "authority=uri",
         };
+        var messageType = new Option<string?>("--message-type")
+        {
+            Description = "To HL7 v2: the message to write (default: the Bundle's event, else ORU^R01 for a DiagnosticReport, else ADT^A04)",
+            HelpName = "ADT^A04|ADT^A08|ORU^R01",
+        };
+        messageType.AcceptOnlyFromAmong([.. FhirToHl7v2.MessageTypes]);
         var input = Input(ArgumentArity.ZeroOrOne);
 
         var command = new Command("translate",
             "Translate a clinical document offline to stdout (FHIR to FHIR: normalised; HL7 v2 to FHIR: a message Bundle); problems and what was dropped to stderr, an invalid one is not written")
         {
-            from, to, format, offset, systems, input,
+            from, to, format, offset, systems, messageType, input,
         };
         command.Validators.Add(result =>
         {
@@ -48,15 +54,36 @@ internal static class ClinicalCommands
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, error) =>
         {
             var fhir = NewChecks();
+            var maps = new Hl7v2FhirOptions
+            {
+                DefaultOffset = parseResult.GetValue(offset) is { } text ? Hl7v2MapsOptions.ParseOffset(text) : null,
+                IdentifierSystems = (parseResult.GetValue(systems) ?? []).Select(p => p.Split('=', 2))
+                    .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase),
+            };
+            var translator = new Hl7v2FhirTranslator(fhir.Adapter, maps, Hl7v2Options.DefaultMaxMessageBytes);
+            if (parseResult.GetValue(to) == Translations.Hl7v2)
+            {
+                var (document, documentFormat) = Read(parseResult.GetValue(input), fhir.Adapter.Limits.MaxBytes);
+                var check = fhir.Check(document, documentFormat);
+                await WriteProblems(error, check.Outcome);
+                if (check.Verdict != FhirVerdict.Valid)
+                {
+                    await error.WriteLineAsync($"hubctl: {Verdict(check.Verdict)}; nothing written");
+                    return ExitCodes.Failed;
+                }
+                var (message, outcome) = translator.ToHl7v2(check.Resource!, parseResult.GetValue(messageType));
+                foreach (var issue in outcome.Issue)
+                    await error.WriteLineAsync($"{issue.Severity?.ToString().ToLowerInvariant()} at {string.Join(",", issue.Expression)}: {issue.Details?.Text}");
+                if (message is null)
+                {
+                    await error.WriteLineAsync("hubctl: no HL7 v2 message can be written from it; nothing written");
+                    return ExitCodes.Failed;
+                }
+                await output.WriteAsync(message);
+                return ExitCodes.Ok;
+            }
             if (parseResult.GetValue(from) == Translations.Hl7v2)
             {
-                var maps = new Hl7v2FhirOptions
-                {
-                    DefaultOffset = parseResult.GetValue(offset) is { } text ? Hl7v2MapsOptions.ParseOffset(text) : null,
-                    IdentifierSystems = (parseResult.GetValue(systems) ?? []).Select(p => p.Split('=', 2))
-                        .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase),
-                };
-                var translator = new Hl7v2FhirTranslator(fhir.Adapter, maps, Hl7v2Options.DefaultMaxMessageBytes);
                 var message = FhirFiles.Read(parseResult.GetValue(input) ?? "-", Hl7v2Options.DefaultMaxMessageBytes, out var unreadable)
                               ?? throw new HubCtlException(unreadable!, ExitCodes.Failed);
                 var v2 = translator.ToFhir(message, parseResult.GetValue(format) == "xml" ? FhirFormat.Xml : FhirFormat.Json, pretty: true);
