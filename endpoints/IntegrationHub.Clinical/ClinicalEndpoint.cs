@@ -1,7 +1,9 @@
 using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Clinical.Api;
+using IntegrationHub.Clinical.Development;
 using IntegrationHub.Clinical.Fhir;
 using IntegrationHub.Clinical.Hl7v2;
+using IntegrationHub.Clinical.Routes;
 using IntegrationHub.Hosting.Persistence;
 using IntegrationHub.Hosting;
 using IntegrationHub.Hosting.Security;
@@ -38,12 +40,14 @@ public sealed class ClinicalEndpoint : HubEndpoint
             .Settings(Hl7v2Options.From)
             .Settings(Hl7v2RetentionOptions.From)
             .Settings(Hl7v2MapsOptions.From)
+            .Settings(ClinicalRoutesOptions.From)
             .Store<IReceivedHl7v2Store>(sp => new InMemoryReceivedHl7v2Store(sp.GetRequiredService<Hl7v2RetentionOptions>()),
                 (sp, connectionString) => new PostgreSqlReceivedHl7v2Store(connectionString, sp.GetRequiredService<Hl7v2RetentionOptions>()))
             .Store<ISubjectVersions>(_ => new InMemorySubjectVersions(),
                 (sp, connectionString) => new PostgreSqlSubjectVersions(connectionString, sp.GetRequiredService<HandlerDatabase>()))
             .Handler<ClinicalEventPublisher>()
-            .ExternalCallHandler<Hl7v2DeliveryHandler>();
+            .ExternalCallHandler<Hl7v2DeliveryHandler>()
+            .ExternalCallHandler<FhirRouteHandler>();
         var services = endpoint.Services;
         // Registered before the adapter's own registration, which then keeps these options (it adds its defaults only
         // when none are there): limits and profiles from Hub:Clinical:Fhir, checked at start.
@@ -55,6 +59,7 @@ public sealed class ClinicalEndpoint : HubEndpoint
             sp.GetRequiredService<IntegrationHub.Adapters.Hl7v2Fhir.Hl7v2FhirOptions>(), sp.GetRequiredService<Hl7v2Options>().MaxMessageBytes));
         services.AddHostedService<Hl7v2RetentionService>();
         services.AddSingleton<Hl7v2Destinations>();
+        services.AddHttpClient(FhirRouteHandler.HttpClientName);
         services.AddSingleton<MllpListeners>();
         services.AddHostedService(sp => sp.GetRequiredService<MllpListeners>());
     }
@@ -64,6 +69,11 @@ public sealed class ClinicalEndpoint : HubEndpoint
         routes.MapClinicalApi();
         routes.MapHl7v2Api();
     }
+
+    /// <summary>A simulated FHIR server for department <c>demo</c>, at <c>/dev/fhir</c>: its FHIR route's destination.</summary>
+    public override void AddDevelopmentSimulators(IHostApplicationBuilder builder) => DemoFhirServer.Add(builder);
+
+    public override void MapDevelopmentSimulators(IEndpointRouteBuilder routes) => DemoFhirServer.Map(routes);
 }
 
 public static class ClinicalScopes

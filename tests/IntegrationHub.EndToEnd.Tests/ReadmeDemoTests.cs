@@ -155,6 +155,18 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
         Assert.Single(webhooks.EnumerateArray(), w => w.GetProperty("event").GetString() == "patient.registered");
         Assert.Equal("Valid", Webhook(webhooks, "results.ready").GetProperty("signature").GetString());
 
+        // …and the demo department's FHIR route wrote the Patient to the simulated FHIR server.
+        var onServer = default(JsonElement);
+        await Eventually.Until(async () =>
+        {
+            onServer = JsonDocument.Parse(await http.GetStringAsync("/dev/fhir/Patient?identifier=" +
+                Uri.EscapeDataString("urn:hl7v2:authority:DEMO-HOSP|MRN-1001"))).RootElement.Clone();
+            return onServer.GetProperty("total").GetInt32() > 0;
+        }, Patience, "the demo Patient at the simulated FHIR server");
+        var stored = onServer.GetProperty("entry")[0].GetProperty("resource");
+        Assert.Equal("KHAN", stored.GetProperty("name")[0].GetProperty("family").GetString());
+        Assert.Equal(1, onServer.GetProperty("total").GetInt32());
+
         var bundle = JsonDocument.Parse(await Hubctl("translate", "--from", "hl7v2", "--to", "fhir", "--offset", "+05:00", Example("oru-r01.hl7"))).RootElement;
         Assert.Contains(bundle.GetProperty("entry").EnumerateArray(), e => e.GetProperty("resource").GetProperty("resourceType").GetString() == "DiagnosticReport");
 

@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Adapters.Hl7v2;
 using IntegrationHub.Adapters.Hl7v2Fhir;
+using IntegrationHub.Clinical.Routes;
+using IntegrationHub.Contracts.Clinical.Commands;
 using IntegrationHub.Contracts.Clinical.Events;
 using IntegrationHub.Hosting;
 using Rebus.Bus;
@@ -15,11 +17,12 @@ namespace IntegrationHub.Clinical.Hl7v2;
 /// → PatientUpdated, A01 → EncounterStarted, A03 → EncounterEnded, S12/S14/S15 → Appointment…, R01 → ResultsReady, V04 →
 /// ImmunizationRecorded. The event and the patient's version commit with the handled message (PostgreSQL: one
 /// transaction, the inbox making a redelivery change nothing), so each source message gives one event. A trigger with
-/// no map publishes nothing; a message the maps refuse (no patient identifier…) goes to the error queue with the
+/// no map publishes nothing; a department with routes (<see cref="ClinicalRoutesOptions"/>) also gets the Bundle at its
+/// FHIR server (<see cref="DeliverFhirBundle"/>) and the message at its legacy system (<see cref="DeliverHl7v2Message"/>); a message the maps refuse (no patient identifier…) goes to the error queue with the
 /// fields at fault, never their values.
 /// </summary>
-public sealed class ClinicalEventPublisher(IBus bus, Hl7v2FhirOptions maps, FhirAdapter fhir, ISubjectVersions versions, TimeProvider time,
-    ILogger<ClinicalEventPublisher> logger) : IHandleMessages<Hl7v2MessageAccepted>
+public sealed class ClinicalEventPublisher(IBus bus, Hl7v2FhirOptions maps, FhirAdapter fhir, ISubjectVersions versions, ClinicalRoutesOptions routes,
+    TimeProvider time, ILogger<ClinicalEventPublisher> logger) : IHandleMessages<Hl7v2MessageAccepted>
 {
     static readonly Meter Meter = new("IntegrationHub.Clinical");
     static readonly Counter<long> Events = Meter.CreateCounter<long>("hub.clinical.events", "{event}",
@@ -45,6 +48,15 @@ public sealed class ClinicalEventPublisher(IBus bus, Hl7v2FhirOptions maps, Fhir
         var kind = mapping.Event!.Value;
         var clinical = Event(kind, message, patient, version, latest, fhir.Serialize(mapping.Bundle!, FhirFormat.Json));
         await bus.Publish(clinical);
+        // The department's routes, in the same transaction: each delivery is then retried on its own.
+        if (routes.Of(message.Department) is { } route)
+        {
+            if (route.FhirServer is not null)
+                await bus.SendLocal(new DeliverFhirBundle(clinical.EventId + ":fhir", message.Department, clinical.PatientId, version,
+                    message.MessageType.StartsWith("ADT^", StringComparison.Ordinal), clinical.Bundle));
+            if (route.Hl7v2Destination is { } destination)
+                await bus.SendLocal(new DeliverHl7v2Message(clinical.EventId + ":hl7v2", message.Department, destination, message.Message));
+        }
         Events.Add(1, new("event", kind.ToString()), new("latest", latest));
         if (!latest)
             logger.LogInformation("HL7 v2 {Type} {MessageId} for {Department} is older than a message already handled about the same patient: {Event} published as not latest",

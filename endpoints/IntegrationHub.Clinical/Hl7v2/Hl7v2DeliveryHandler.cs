@@ -58,7 +58,6 @@ public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bu
     }
 }
 
-/// <summary>The ACK's ERR condition codes and locations (ERR-3.1 and ERR-2, or ERR-1 before v2.5), without their texts.</summary>
 /// <summary>Not retried by the bus: the MLLP client already tried as often as the destination allows.</summary>
 public sealed class Hl7v2DeliveryFailedException(string message) : Exception(message), IFailFastException;
 

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
+using IntegrationHub.Adapters.Fhir;
+using IntegrationHub.Contracts.Clinical.Commands;
+using IntegrationHub.Contracts.Clinical.Events;
+using Rebus.Bus;
+using Rebus.Exceptions;
+using Rebus.Handlers;
+
+namespace IntegrationHub.Clinical.Routes;
+
+/// <summary>
+/// Writes a clinical event's Bundle to the department's FHIR server as one transaction (an external call: no database
+/// transaction is held while it runs). Every resource is a conditional update on its first identifier (or an update of
+/// its stable id), so a resend changes nothing and an A08 updates the Patient its A04 created. <b>Order:</b> the Patient
+/// carries the version of the message it came from (extension <see cref="VersionExtension"/>); when the server holds a
+/// newer one (or the message is not an ADT: results and appointments do not rewrite demographics), the Patient is left
+/// as it is, and a Patient that changed between the read and the write (HTTP 412 on its
+/// <c>If-Match</c>) makes the delivery try again — so a late message never overwrites newer data. 5xx, 408, 409, 412, 429
+/// and network errors are retried by the bus (then the error queue); any other refusal goes to the error queue at once.
+/// </summary>
+public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter fhir, IHttpClientFactory http, IBus bus, TimeProvider time,
+    ILogger<FhirRouteHandler> logger) : IHandleMessages<DeliverFhirBundle>
+{
+    public const string HttpClientName = "clinical-fhir-route";
+    public const string VersionExtension = "https://integrationhub.gov/fhir/StructureDefinition/source-version";
+    const string FhirJson = "application/fhir+json";
+
+    public async Task Handle(DeliverFhirBundle message)
+    {
+        var route = routes.Of(message.Department);
+        if (route?.FhirServer is not { } baseUrl)
+            throw new FhirDeliveryRefusedException($"FHIR delivery {message.DeliveryId}: department {message.Department} has no FHIR server (Hub:Clinical:Routes)");
+        var parsed = fhir.Parse(System.Text.Encoding.UTF8.GetBytes(message.Bundle), FhirFormat.Json);
+        if (parsed.Resource is not Bundle bundle)
+            throw new FhirDeliveryRefusedException($"FHIR delivery {message.DeliveryId}: the command holds no FHIR Bundle");
+
+        using var client = http.CreateClient(HttpClientName);
+        client.Timeout = route.FhirTimeout;
+        var patient = bundle.Entry.Select(e => e.Resource).OfType<Patient>().FirstOrDefault();
+        var existing = patient is null ? null : await FindPatient(client, baseUrl, route, patient, message);
+        // An ADT may update the Patient unless the server holds a newer one; other messages only create it when missing.
+        var kept = existing is { } known && (!message.UpdatesPatient || known.Version > message.Version);
+
+        var transaction = Transaction(bundle, patient, existing, message.Version, kept);
+        using var request = Request(HttpMethod.Post, baseUrl, route);
+        request.Content = new ByteArrayContent(fhir.SerializeToUtf8(transaction, FhirFormat.Json));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson);
+        using var response = await Send(client, request, message, "transaction");
+        Check(response, message, "transaction");
+
+        logger.LogInformation("FHIR delivery {DeliveryId} of {Department} to {Server}: {Resources} resources written{Kept}", message.DeliveryId,
+            message.Department, baseUrl.Host, transaction.Entry.Count, kept ? " (the server holds a newer Patient: left as it was)" : "");
+        await bus.Publish(new FhirBundleDelivered(message.DeliveryId, message.Department, message.PatientId, message.Version, transaction.Entry.Count,
+            kept, time.GetUtcNow()));
+    }
+
+    sealed record ServerPatient(string Id, string? VersionId, long Version);
+
+    /// <summary>The server's Patient with the same first identifier, its version id and the source version it carries.</summary>
+    async Task<ServerPatient?> FindPatient(HttpClient client, Uri baseUrl, ClinicalRoute route, Patient patient, DeliverFhirBundle message)
+    {
+        if (Search(patient.Identifier) is not { } query) return null;
+        using var request = Request(HttpMethod.Get, new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/Patient?" + query), route);
+        using var response = await Send(client, request, message, "patient search");
+        Check(response, message, "patient search");
+        var found = fhir.Parse(await response.Content.ReadAsByteArrayAsync(), FhirFormat.Json).Resource as Bundle
+                    ?? throw new FhirServerUnavailableException($"FHIR delivery {message.DeliveryId}: the patient search did not answer a Bundle");
+        var matches = found.Entry.Select(e => e.Resource).OfType<Patient>().ToList();
+        if (matches.Count > 1)
+            throw new FhirDeliveryRefusedException($"FHIR delivery {message.DeliveryId}: {matches.Count} Patients on the server share the identifier; " +
+                                                   "the hub cannot tell which one to update (merge them on the server, then retry the message)");
+        if (matches.FirstOrDefault() is not { Id: { } id } match) return null;
+        var version = match.Extension.FirstOrDefault(e => e.Url == VersionExtension)?.Value is FhirDecimal { Value: { } v } ? (long)v : long.MinValue;
+        return new ServerPatient(id, match.Meta?.VersionId, version);
+    }
+
+    /// <summary><c>identifier=system|value</c> of the first identifier with a value (the one the hub's Patient id is made of).</summary>
+    static string? Search(IEnumerable<Identifier> identifiers) =>
+        identifiers.FirstOrDefault(i => !string.IsNullOrEmpty(i.Value)) is { } first
+            ? "identifier=" + Uri.EscapeDataString(first.System is { } system ? $"{system}|{first.Value}" : first.Value!)
+            : null;
+
+    /// <summary>The event's resources as one transaction: conditional updates, the Patient by version.</summary>
+    static Bundle Transaction(Bundle bundle, Patient? patient, ServerPatient? existing, long version, bool keepServerPatient)
+    {
+        var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
+        var patientUrl = bundle.Entry.FirstOrDefault(e => ReferenceEquals(e.Resource, patient))?.FullUrl;
+        foreach (var entry in bundle.Entry)
+        {
+            if (entry.Resource is MessageHeader or null) continue;
+            var resource = entry.Resource.DeepCopy();
+            if (keepServerPatient && patientUrl is not null)
+                foreach (var reference in References(resource).Where(r => r.Reference == patientUrl))
+                    reference.Reference = $"Patient/{existing!.Id}";
+            if (ReferenceEquals(entry.Resource, patient))
+            {
+                if (keepServerPatient) continue;
+                var written = (Patient)resource;
+                written.Extension.RemoveAll(e => e.Url == VersionExtension);
+                written.Extension.Add(new Extension(VersionExtension, new FhirDecimal(version)));
+                if (existing is not null)
+                {
+                    written.Id = existing.Id;
+                    transaction.Entry.Add(new Bundle.EntryComponent
+                    {
+                        FullUrl = entry.FullUrl,
+                        Resource = written,
+                        Request = new Bundle.RequestComponent
+                        {
+                            Method = Bundle.HTTPVerb.PUT,
+                            Url = $"Patient/{existing.Id}",
+                            IfMatch = existing.VersionId is { } versionId ? $"W/\"{versionId}\"" : null,
+                        },
+                    });
+                    continue;
+                }
+            }
+            transaction.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = entry.FullUrl,
+                Resource = resource,
+                Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = Url(resource) },
+            });
+        }
+        return transaction;
+    }
+
+    /// <summary>Every reference anywhere in <paramref name="element"/> (contained elements included).</summary>
+    static IEnumerable<ResourceReference> References(Base element)
+    {
+        foreach (var child in ChildrenOf(element))
+        {
+            if (child is ResourceReference reference) yield return reference;
+            foreach (var nested in References(child)) yield return nested;
+        }
+    }
+
+    static IEnumerable<Base> ChildrenOf(Base element)
+    {
+        foreach (var (_, value) in element.EnumerateElements())
+        {
+            if (value is Base one) yield return one;
+            else if (value is IEnumerable<Base> many)
+                foreach (var item in many) yield return item;
+        }
+    }
+
+    /// <summary><c>Type?identifier=…</c> (conditional update) for a resource with an identifier, else <c>Type/{stable id}</c>.</summary>
+    static string Url(Resource resource)
+    {
+        var identifiers = ChildrenOf(resource).OfType<Identifier>();
+        return Search(identifiers) is { } query ? $"{resource.TypeName}?{query}" : $"{resource.TypeName}/{resource.Id}";
+    }
+
+    static HttpRequestMessage Request(HttpMethod method, Uri url, ClinicalRoute route)
+    {
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Accept.ParseAdd(FhirJson);
+        if (route.FhirBearerToken is { Length: > 0 } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    static async Task<HttpResponseMessage> Send(HttpClient client, HttpRequestMessage request, DeliverFhirBundle message, string what)
+    {
+        try
+        {
+            return await client.SendAsync(request);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw new FhirServerUnavailableException($"FHIR delivery {message.DeliveryId}: {what}: the server could not be reached ({e.GetType().Name})");
+        }
+    }
+
+    /// <summary>2xx passes; what may pass on a later attempt is retried by the bus; the rest goes to the error queue.</summary>
+    static void Check(HttpResponseMessage response, DeliverFhirBundle message, string what)
+    {
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 300) return;
+        var why = $"FHIR delivery {message.DeliveryId}: {what} answered {status} {response.ReasonPhrase}";
+        if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed
+                or HttpStatusCode.TooManyRequests)
+            throw new FhirServerUnavailableException(why + (status == 412 ? " (the Patient changed on the server since it was read: read again)" : ""));
+        throw new FhirDeliveryRefusedException(why);
+    }
+}
+
+/// <summary>The FHIR server may accept it later: the bus tries again (immediate, then delayed retries), then the error queue.</summary>
+public sealed class FhirServerUnavailableException(string message) : Exception(message);
+
+/// <summary>The FHIR server (or the route) refuses it as it is: to the error queue at once, with the reason.</summary>
+public sealed class FhirDeliveryRefusedException(string message) : Exception(message), IFailFastException;
