@@ -325,3 +325,26 @@ public static class Repository
         return Directory.GetCurrentDirectory();
     }
 }
+
+/// <summary>Single-thread scenarios over one input: warmed up (tiered JIT), then each timed over the same iterations per round.</summary>
+public static class OneThreadRates
+{
+    public static void Measure(BenchResult result, Func<int>[] scenarios, int iterations, int warmup, BenchOptions options)
+    {
+        foreach (var scenario in scenarios)
+            for (var i = 0; i < warmup; i++) scenario();
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            var rates = scenarios.Select(scenario =>
+            {
+                var sink = 0;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (var i = 0; i < iterations; i++) sink += scenario();
+                GC.KeepAlive(sink);
+                return iterations / clock.Elapsed.TotalSeconds;
+            }).ToArray();
+            result.Rounds.Add(rates);
+            Console.WriteLine($"{result.Benchmark} round {round + 1}: " + string.Join(", ", result.Scenarios.Zip(rates, (s, r) => $"{s} {r:0}")));
+        }
+    }
+}

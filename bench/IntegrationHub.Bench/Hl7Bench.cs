@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using IntegrationHub.Adapters.Hl7v2;
 
@@ -26,21 +25,7 @@ public static class Hl7Bench
     {
         var result = new BenchResult(name, "messages/s", Scenarios);
         var run = new Func<int>[] { () => PlainSplit(message), () => Parse(message).Segments.Count, () => ParseAndRead(message) };
-        foreach (var scenario in run)
-            for (var i = 0; i < 20_000; i++) scenario(); // warm-up (tiered JIT)
-        for (var round = 0; round < options.Rounds; round++)
-        {
-            var rates = run.Select(scenario =>
-            {
-                var sink = 0;
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < Iterations; i++) sink += scenario();
-                GC.KeepAlive(sink);
-                return Iterations / clock.Elapsed.TotalSeconds;
-            }).ToArray();
-            result.Rounds.Add(rates);
-            Console.WriteLine($"{name} round {round + 1}: " + string.Join(", ", Scenarios.Zip(rates, (s, r) => $"{s} {r:0}")));
-        }
+        OneThreadRates.Measure(result, run, Iterations, warmup: 20_000, options);
         result.Notes.Add($"{message.Length} bytes, {Iterations} messages per scenario and round. Full parse / plain split: "
             + $"{BenchResult.FormatRatio(result.Ratio(1))}, parse + read every field / plain split: {BenchResult.FormatRatio(result.Ratio(2))} (target ≥ 0.5x).");
         return result;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Adapters.Hl7v2;
@@ -46,21 +45,7 @@ public static class Hl7FhirBench
             () => Hl7v2ToFhir.Map(Parse(message), maps).Bundle!.Entry.Count,
             () => fhir.SerializeToUtf8(Hl7v2ToFhir.Map(Parse(message), maps).Bundle!, FhirFormat.Json).Length,
         };
-        foreach (var scenario in run)
-            for (var i = 0; i < 5_000; i++) scenario(); // warm-up (tiered JIT)
-        for (var round = 0; round < options.Rounds; round++)
-        {
-            var rates = run.Select(scenario =>
-            {
-                var sink = 0;
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < Iterations; i++) sink += scenario();
-                GC.KeepAlive(sink);
-                return Iterations / clock.Elapsed.TotalSeconds;
-            }).ToArray();
-            result.Rounds.Add(rates);
-            Console.WriteLine($"{name} round {round + 1}: " + string.Join(", ", Scenarios.Zip(rates, (s, r) => $"{s} {r:0}")));
-        }
+        OneThreadRates.Measure(result, run, Iterations, warmup: 5_000, options);
         result.Notes.Add($"{message.Length} bytes, {Iterations} messages per scenario and round, one thread. v2 → FHIR / parse alone: "
             + $"{BenchResult.FormatRatio(result.Ratio(1))}, v2 → FHIR JSON / parse alone: {BenchResult.FormatRatio(result.Ratio(2))} (target ≥ 0.2x).");
         return result;

@@ -45,13 +45,7 @@ internal static class PatientMaps
         }
         foreach (var (xad, index) in V2Types.Repetitions(pid.Field(11)))
             if (V2Types.Address(xad, context, $"PID-11[{index}]") is { } address) patient.Address.Add(address);
-        foreach (var (field, use) in new[] { (13, ContactPoint.ContactPointUse.Home), (14, ContactPoint.ContactPointUse.Work) })
-            foreach (var (xtn, index) in V2Types.Repetitions(pid.Field(field)))
-                if (V2Types.Telecom(xtn, context, $"PID-{field}[{index}]") is { } telecom)
-                {
-                    telecom.Use ??= use;
-                    patient.Telecom.Add(telecom);
-                }
+        patient.Telecom.AddRange(Telecoms(pid, 13, 14, context));
         if (V2Types.Concept(pid.Field(15), context, "urn:ietf:bcp:47") is { } language)
             patient.Communication.Add(new Patient.CommunicationComponent { Language = language });
         if (pid[16] is { Length: > 0 } marital)
@@ -69,6 +63,18 @@ internal static class PatientMaps
         var id = StableIds.For("Patient", key?.System ?? context.SenderScope, key?.Value ?? Guid.NewGuid().ToString("N"));
         Dropped.Report(pid, PidMapped, context);
         return context.Add(patient, id);
+    }
+
+    /// <summary>A home and a work telecom field (PID-13/14, NK1-5/6): each repetition, its use the field's unless XTN-2 says.</summary>
+    static IEnumerable<ContactPoint> Telecoms(Hl7Segment segment, int home, int work, MapContext context)
+    {
+        foreach (var (field, use) in new[] { (home, ContactPoint.ContactPointUse.Home), (work, ContactPoint.ContactPointUse.Work) })
+            foreach (var (xtn, index) in V2Types.Repetitions(segment.Field(field)))
+                if (V2Types.Telecom(xtn, context, $"{segment.Name}-{field}[{index}]") is { } telecom)
+                {
+                    telecom.Use ??= use;
+                    yield return telecom;
+                }
     }
 
     /// <summary>PD1-3 (primary facility) and PD1-4 (primary care provider) → Patient.generalPractitioner.</summary>
@@ -99,13 +105,7 @@ internal static class PatientMaps
         if (V2Types.Concept(nk1.Field(7), context, V2Types.V2CodeSystemPrefix + "0131") is { } role) person.Relationship.Add(role);
         foreach (var (xad, index) in V2Types.Repetitions(nk1.Field(4)))
             if (V2Types.Address(xad, context, $"NK1-4[{index}]") is { } address) person.Address.Add(address);
-        foreach (var (field, use) in new[] { (5, ContactPoint.ContactPointUse.Home), (6, ContactPoint.ContactPointUse.Work) })
-            foreach (var (xtn, index) in V2Types.Repetitions(nk1.Field(field)))
-                if (V2Types.Telecom(xtn, context, $"NK1-{field}[{index}]") is { } telecom)
-                {
-                    telecom.Use ??= use;
-                    person.Telecom.Add(telecom);
-                }
+        person.Telecom.AddRange(Telecoms(nk1, 5, 6, context));
         var start = V2Time.Date(nk1[8], context, "NK1-8");
         var end = V2Time.Date(nk1[9], context, "NK1-9");
         if (start is not null || end is not null) person.Period = new Period { Start = start, End = end };
