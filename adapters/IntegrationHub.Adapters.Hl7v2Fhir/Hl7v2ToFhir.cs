@@ -55,8 +55,8 @@ public static class Hl7v2ToFhir
             Id = StableIds.For("Bundle", context.SenderScope, msh.SendingApplication.Value, msh.ControlId),
             Identifier = new Identifier($"urn:hl7v2:control-id:{Uri.EscapeDataString(msh.SendingApplication.Value)}^{Uri.EscapeDataString(context.SenderScope)}", msh.ControlId),
         };
-        if (V2Time.DateTime(msh.DateTimeOfMessage, context, "MSH-7") is { } sent && sent.Contains('T', StringComparison.Ordinal))
-            bundle.TimestampElement = new Instant(DateTimeOffset.Parse(sent, CultureInfo.InvariantCulture));
+        if (V2Time.ToInstant(V2Time.DateTime(msh.DateTimeOfMessage, context, "MSH-7")) is { } sent)
+            bundle.TimestampElement = new Instant(sent);
         bundle.Entry.Add(Entry(header));
         bundle.Entry.AddRange(context.Resources.Select(Entry));
         return new Hl7v2FhirMapping(bundle, kind, context.Patient, sourceTime, context.Issues);

@@ -102,6 +102,21 @@ public sealed class MapTests
     }
 
     [Fact]
+    public void Calendar_edges_and_huge_numbers_do_not_crash_the_maps()
+    {
+        var oru = Map(null, "MSH|^~\\&|A|F|H|G|00010101000000+1400||ORU^R01^ORU_R01|1|P|2.5.1", "PID|1||M^^^F^MR||X",
+            "OBR|1|P1|F1|24331-1^Lipid^LN|||99991231235959-1400|||||||||||||||00010101000000+1400|||F",
+            "OBX|1|NM|2093-3^C^LN||99999999999999999999999999999999999|mg/dL|||||F");
+        var siu = Map(null, "MSH|^~\\&|A|F|H|G|20260101||SIU^S12^SIU_S12|2|P|2.6",
+            "SCH|A1|A1|||||R||999999999|MIN|^^^99991231235959-1400|||||||||||||||BOOKED", "PID|1||M^^^F^MR||X");
+
+        Assert.True(oru.Succeeded, string.Join("\n", oru.Issues));
+        Assert.Null(oru.Bundle!.Timestamp);
+        Assert.True(siu.Succeeded, string.Join("\n", siu.Issues));
+        Assert.Contains(siu.Issues, i => i.Location == "SCH-9");
+    }
+
+    [Fact]
     public void Mutated_messages_never_crash_the_maps()
     {
         var random = new Random(20261203);

@@ -19,6 +19,8 @@ internal static class ClinicalMaps
     public static readonly int[] RxaMapped = [1, 2, 3, 5, 6, 7, 9, 10, 15, 16, 17, 18, 20, 21];
     public static readonly int[] RxrMapped = [1, 2];
 
+    const int MaxAppointmentMinutes = 366 * 24 * 60;
+
     static ResourceReference? EncounterOf(MapContext context) => context.Encounter is { } e ? MapContext.Reference(e) : null;
 
     public static AllergyIntolerance? Allergy(Hl7Segment al1, Patient patient, MapContext context)
@@ -151,8 +153,8 @@ internal static class ClinicalMaps
         if (order.Identifier.FirstOrDefault(i => i.Type?.Coding.FirstOrDefault()?.Code == "FILL") is { } filler)
             report.Identifier.Add(new Identifier { System = filler.System, Value = filler.Value, Assigner = filler.Assigner });
         if (V2Time.DateTime(obr[7], context, "OBR-7") is { } effective) report.Effective = new FhirDateTime(effective);
-        if (V2Time.DateTime(obr[22], context, "OBR-22") is { } issued && issued.Contains('T', StringComparison.Ordinal))
-            report.IssuedElement = new Instant(DateTimeOffset.Parse(issued, CultureInfo.InvariantCulture));
+        if (V2Time.ToInstant(V2Time.DateTime(obr[22], context, "OBR-22")) is { } issued)
+            report.IssuedElement = new Instant(issued);
         Dropped.Report(obr, ObrMapped, context);
         return context.Add(report, StableIds.For("DiagnosticReport", order.Id, obr[1]));
     }
@@ -304,7 +306,10 @@ internal static class ClinicalMaps
         appointment.Start = Instant(V2Time.DateTime(timing.Component(4).Value, context, "SCH-11.4"));
         appointment.End = Instant(V2Time.DateTime(timing.Component(5).Value, context, "SCH-11.5"));
         if (int.TryParse(sch[9], NumberStyles.None, CultureInfo.InvariantCulture, out var duration) && sch[10, 1] is "" or "MIN" or "min")
-            appointment.MinutesDuration = duration;
+        {
+            if (duration is > 0 and <= MaxAppointmentMinutes) appointment.MinutesDuration = duration;
+            else context.Warn("SCH-9", $"a duration of more than {MaxAppointmentMinutes} minutes (or none) is not kept");
+        }
         Dropped.Report(sch, SchMapped, context);
         var key = appointment.Identifier.LastOrDefault()?.Value ?? context.Message.Msh.ControlId;
         return context.Add(appointment, StableIds.For("Appointment", context.SenderScope, key));
@@ -318,8 +323,7 @@ internal static class ClinicalMaps
             Status = ParticipationStatus.Accepted,
         });
 
-    static DateTimeOffset? Instant(string? fhir) =>
-        fhir is not null && fhir.Contains('T', StringComparison.Ordinal) ? DateTimeOffset.Parse(fhir, CultureInfo.InvariantCulture) : null;
+    static DateTimeOffset? Instant(string? fhir) => V2Time.ToInstant(fhir);
 
     public static void AppointmentLocation(Hl7Segment ail, Appointment appointment, MapContext context)
     {

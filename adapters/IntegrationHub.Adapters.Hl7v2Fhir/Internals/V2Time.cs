@@ -105,8 +105,21 @@ internal static class V2Time
         var time = p.Time is null ? "00:00:00" : p.Time.Length == 5 ? p.Time + ":00" : p.Time;
         var local = System.DateTime.ParseExact($"{text}T{time}", "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
         if (p.Fraction is { } f) local = local.AddTicks(long.Parse(f.PadRight(7, '0'), CultureInfo.InvariantCulture));
-        return new DateTimeOffset(local, p.Offset ?? defaultOffset ?? TimeSpan.Zero);
+        try
+        {
+            return new DateTimeOffset(local, p.Offset ?? defaultOffset ?? TimeSpan.Zero);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null; // at the ends of the calendar, where the offset leaves it
+        }
     }
+
+    /// <summary>A FHIR dateTime with a time as an instant; null for a date alone, or one the calendar cannot hold.</summary>
+    public static DateTimeOffset? ToInstant(string? fhir) =>
+        fhir is not null && fhir.Contains('T', StringComparison.Ordinal)
+        && DateTimeOffset.TryParse(fhir, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
+            ? instant : null;
 
     public static string Offset(TimeSpan offset) =>
         (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
