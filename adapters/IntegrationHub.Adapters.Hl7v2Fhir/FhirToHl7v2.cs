@@ -46,18 +46,23 @@ public static class FhirToHl7v2
         var resources = new Dictionary<string, Resource>(StringComparer.Ordinal);
         foreach (var entry in bundle.Entry)
             if (entry.Resource is { } resource)
-                resources.TryAdd(entry.FullUrl ?? $"{resource.TypeName}/{resource.Id}", resource);
+            {
+                // By full URL (urn:uuid: in a message Bundle) and by Type/id (what a server's Bundle refers to).
+                if (entry.FullUrl is { } fullUrl) resources.TryAdd(fullUrl, resource);
+                if (resource.Id is { } id) resources.TryAdd($"{resource.TypeName}/{id}", resource);
+            }
         T? Resolve<T>(ResourceReference? reference) where T : Resource =>
-            reference?.Reference is { } r && (resources.TryGetValue(r, out var found) || resources.TryGetValue("urn:uuid:" + r.Split('/')[^1], out found))
+            reference?.Reference is { } r && (resources.TryGetValue(r, out var found) || resources.TryGetValue(string.Join('/', r.Split('/').TakeLast(2)), out found))
                 ? found as T : null;
 
-        var header = resources.Values.OfType<MessageHeader>().FirstOrDefault();
-        var report = resources.Values.OfType<DiagnosticReport>().FirstOrDefault();
+        var all = resources.Values.Distinct().ToList();
+        var header = all.OfType<MessageHeader>().FirstOrDefault();
+        var report = all.OfType<DiagnosticReport>().FirstOrDefault();
         var type = options.MessageType ?? (header?.Event is Coding { Code: "A08" or "A31" } ? "ADT^A08"
             : header?.Event is Coding { Code: "R01" } || report is not null ? "ORU^R01" : "ADT^A04");
         if (!MessageTypes.Contains(type))
             return Fail(issues, "MessageType", $"{type} cannot be written from FHIR (can: {string.Join(", ", MessageTypes)})");
-        var patient = resources.Values.OfType<Patient>().FirstOrDefault();
+        var patient = all.OfType<Patient>().FirstOrDefault();
         if (patient is null) return Fail(issues, "Patient", "the Bundle holds no Patient");
         if (!patient.Identifier.Any(i => !string.IsNullOrEmpty(i.Value))) return Fail(issues, "Patient.identifier", "the Patient has no identifier: PID-3 is required");
         if (type == "ORU^R01" && report is null) return Fail(issues, "DiagnosticReport", "an ORU^R01 needs a DiagnosticReport");
@@ -77,8 +82,8 @@ public static class FhirToHl7v2
         if (type != "ORU^R01") segments.Add(Seg("EVN", trigger, when));
         segments.Add(Pid(patient, options.Maps));
         if (type != "ORU^R01")
-            segments.AddRange(resources.Values.OfType<RelatedPerson>().Select((person, i) => Nk1(i + 1, person, options.Maps)));
-        var encounter = resources.Values.OfType<Encounter>().FirstOrDefault();
+            segments.AddRange(all.OfType<RelatedPerson>().Select((person, i) => Nk1(i + 1, person, options.Maps)));
+        var encounter = all.OfType<Encounter>().FirstOrDefault();
         if (encounter is not null) segments.AddRange(Pv1(encounter, Resolve<Location>, Resolve<Practitioner>, options.Maps));
         else if (type != "ORU^R01") segments.Add(Seg("PV1", "1", "N"));
 
@@ -93,7 +98,7 @@ public static class FhirToHl7v2
                 segments.AddRange(observation.Note.Select((n, i) => Seg("NTE", (i + 1).ToString(CultureInfo.InvariantCulture), "", Ft(n.Text))));
             }
         }
-        foreach (var kind in resources.Values.Select(r => r.TypeName).Distinct())
+        foreach (var kind in all.Select(r => r.TypeName).Distinct())
             if (kind is "AllergyIntolerance" or "Condition" or "Appointment" or "Immunization")
                 issues.Add(new MapIssue(MapIssueSeverity.Warning, kind, $"{type} is written without the Bundle's {kind} resources"));
         var text = string.Concat(segments.Select(s => s + "\r"));
@@ -217,7 +222,9 @@ public static class FhirToHl7v2
         var f = new string[30];
         Array.Fill(f, "");
         f[0] = "1";
-        f[2] = Reps(patient.Identifier.Where(i => i.Type?.Coding.FirstOrDefault()?.Code is not ("AN" or "SS")).Select(i => Cx(i, maps)));
+        var listed = patient.Identifier.Where(i => i.Type?.Coding.FirstOrDefault()?.Code is not ("AN" or "SS") && !string.IsNullOrEmpty(i.Value)).ToList();
+        // PID-3 is required: with only an account or social security number, that one stands there too.
+        f[2] = Reps((listed.Count > 0 ? listed : patient.Identifier.Where(i => !string.IsNullOrEmpty(i.Value))).Select(i => Cx(i, maps)));
         f[3] = "";
         f[4] = Reps(patient.Name.Select(Xpn));
         f[5] = patient.Extension.FirstOrDefault(e => e.Url == "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName")?.Value is FhirString maiden ? E(maiden.Value) : "";

@@ -33,6 +33,20 @@ public static class Hl7v2ToFhir
     {
         options ??= Hl7v2FhirOptions.Default;
         var context = new MapContext(message, options);
+        try
+        {
+            return Map(message, options, context);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or InvalidOperationException)
+        {
+            // A map that meets what it did not foresee refuses the message, naming nothing of its content.
+            context.Fail("MSH", $"the message could not be mapped ({e.GetType().Name}); it is not changed by trying again");
+            return new Hl7v2FhirMapping(null, null, null, null, context.Issues);
+        }
+    }
+
+    static Hl7v2FhirMapping Map(Hl7Message message, Hl7v2FhirOptions options, MapContext context)
+    {
         var msh = message.Msh;
         var trigger = $"{msh.MessageCode}^{msh.TriggerEvent}";
         if (!Triggers.TryGetValue(trigger, out var kind))

@@ -112,8 +112,8 @@ public abstract class FhirRouteContract<TInfrastructure>(TInfrastructure infrast
         var transaction = Assert.Single(Transactions());
         Assert.Equal("transaction", (string?)transaction["type"]);
         var patient = PatientEntry(transaction)!;
-        Assert.Equal("PUT", (string?)patient["request"]!["method"]);
-        Assert.Equal($"Patient?identifier=urn%3Ahl7v2%3Aauthority%3ACITYHOSP%7CMRN-{controlId}", (string?)patient["request"]!["url"]);
+        Assert.Equal(("POST", "Patient"), ((string?)patient["request"]!["method"], (string?)patient["request"]!["url"]));
+        Assert.Equal($"identifier=urn%3Ahl7v2%3Aauthority%3ACITYHOSP%7CMRN-{controlId}", (string?)patient["request"]!["ifNoneExist"]);
         Assert.DoesNotContain(transaction["entry"]!.AsArray(), e => (string?)e!["resource"]!["resourceType"] == "MessageHeader");
         Assert.All(_fhir.LogEntries, e => Assert.Equal("Bearer test-token", e.RequestMessage.Headers!["Authorization"].Single()));
     }
@@ -165,6 +165,36 @@ public abstract class FhirRouteContract<TInfrastructure>(TInfrastructure infrast
         var patient = PatientEntry(Assert.Single(Transactions()))!;
         Assert.Equal(("Patient/srv-1", "W/\"7\""), ((string?)patient["request"]!["url"], (string?)patient["request"]!["ifMatch"]));
         Assert.Equal("KHAN-RAZA", (string?)patient["resource"]!["name"]![0]!["family"]);
+    }
+
+    [Fact]
+    public async Task A_patient_another_delivery_created_meanwhile_is_read_again_and_updated_by_version()
+    {
+        // The search finds nothing; by the write, another delivery has created the Patient (the conditional create answers 200).
+        _fhir.Given(Request.Create().WithPath("/fhir/Patient").UsingGet()).InScenario("race").WillSetStateTo("created")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/fhir+json")
+                .WithBody("""{"resourceType":"Bundle","type":"searchset","total":0}"""));
+        _fhir.Given(Request.Create().WithPath("/fhir/Patient").UsingGet()).InScenario("race").WhenStateIs("created")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/fhir+json").WithBody($$$"""
+                {"resourceType":"Bundle","type":"searchset","total":1,"entry":[{"resource":{"resourceType":"Patient","id":"srv-9",
+                 "meta":{"versionId":"1"},"extension":[{"url":"{{{FhirRouteHandler.VersionExtension}}}","valueDecimal":1}]}}]}
+                """));
+        var existed = string.Join(",", Enumerable.Repeat("""{"response":{"status":"200 OK"}}""", 12));
+        _fhir.Given(Request.Create().WithPath("/fhir").UsingPost()).InScenario("write").WillSetStateTo("again")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/fhir+json")
+                .WithBody($$"""{"resourceType":"Bundle","type":"transaction-response","entry":[{{existed}}]}"""));
+        _fhir.Given(Request.Create().WithPath("/fhir").UsingPost()).InScenario("write").WhenStateIs("again")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/fhir+json")
+                .WithBody("""{"resourceType":"Bundle","type":"transaction-response"}"""));
+        var controlId = Id();
+
+        await Accept("A08", controlId, "MRN-" + controlId, "20261202103000+0500", "KHAN-RAZA");
+
+        await _recorder.WaitFor<FhirBundleDelivered>();
+        var writes = Transactions();
+        Assert.Equal(2, writes.Length);
+        var second = PatientEntry(writes[1])!;
+        Assert.Equal(("Patient/srv-9", "W/\"1\""), ((string?)second["request"]!["url"], (string?)second["request"]!["ifMatch"]));
     }
 
     [Theory]

@@ -39,10 +39,10 @@ internal static class ClinicalMaps
         var (category, type) = Vocabulary.AllergyType(al1[2]);
         if (category is { } c) allergy.Category = [c];
         if (type is { } t) allergy.Type = t;
-        if (al1[2].Length > 0 && category is null && type is null) context.Warn("AL1-2", $"allergen type '{al1[2]}' is not in table 0127: not kept");
+        if (al1[2].Length > 0 && category is null && type is null) context.Warn("AL1-2", "allergen type is not in table 0127: not kept");
         if (al1[4].Length > 0 && Vocabulary.AllergyCriticality(al1[4]) is { } criticality) allergy.Criticality = criticality;
         var severity = al1[4].Length > 0 ? Vocabulary.ReactionSeverity(al1[4]) : null;
-        if (al1[4].Length > 0 && severity is null) context.Warn("AL1-4", $"severity '{al1[4]}' is not in table 0128: not kept");
+        if (al1[4].Length > 0 && severity is null) context.Warn("AL1-4", "severity is not in table 0128: not kept");
         // AL1-5 is ST: each repetition a manifestation's text.
         var manifestations = V2Types.Repetitions(al1.Field(5)).Select(r => new CodeableConcept { Text = r.Repetition.Value }).ToList();
         if (manifestations.Count > 0) allergy.Reaction.Add(new AllergyIntolerance.ReactionComponent { Manifestation = manifestations, Severity = severity });
@@ -79,7 +79,7 @@ internal static class ClinicalMaps
         if (context.Encounter is { } encounter)
         {
             var use = Vocabulary.DiagnosisUse(dg1[6]);
-            if (dg1[6].Length > 0 && use is null) context.Warn("DG1-6", $"diagnosis type '{dg1[6]}' has no FHIR diagnosis role: not kept");
+            if (dg1[6].Length > 0 && use is null) context.Warn("DG1-6", "diagnosis type has no FHIR diagnosis role: not kept");
             encounter.Diagnosis.Add(new Encounter.DiagnosisComponent { Condition = MapContext.Reference(condition), Use = use });
         }
         return condition;
@@ -125,7 +125,8 @@ internal static class ClinicalMaps
         var requester = orc is not null && !orc.Field(12).IsEmpty ? (orc.Field(12), "ORC-12") : obr is not null ? (obr.Field(16), "OBR-16") : default;
         if (!requester.Item1.IsEmpty && V2Types.Practitioner(requester.Item1.Repetition(1), context, requester.Item2) is { } practitioner)
             request.Requester = MapContext.Reference(practitioner);
-        var key = (filler ?? placer)?.Value ?? context.Message.Msh.ControlId + "/" + (obr?[1] ?? "1");
+        // The placer's number first: it is there from the order on; the filler's is added later (an S14, a result).
+        var key = (placer ?? filler)?.Value ?? context.Message.Msh.ControlId + "/" + (obr?[1] ?? "1");
         return context.Add(request, StableIds.For("ServiceRequest", context.SenderScope, key));
     }
 
@@ -149,7 +150,7 @@ internal static class ClinicalMaps
             Status = Vocabulary.ReportStatus(obr[25]) ?? DiagnosticReport.DiagnosticReportStatus.Unknown,
         };
         if (obr[25].Length == 0) context.Warn("OBR-25", "no result status: the report's status is 'unknown'");
-        else if (Vocabulary.ReportStatus(obr[25]) is null) context.Warn("OBR-25", $"result status '{obr[25]}' is not in table 0123: 'unknown'");
+        else if (Vocabulary.ReportStatus(obr[25]) is null) context.Warn("OBR-25", "result status is not in table 0123: 'unknown'");
         if (order.Identifier.FirstOrDefault(i => i.Type?.Coding.FirstOrDefault()?.Code == "FILL") is { } filler)
             report.Identifier.Add(new Identifier { System = filler.System, Value = filler.Value, Assigner = filler.Assigner });
         if (V2Time.DateTime(obr[7], context, "OBR-7") is { } effective) report.Effective = new FhirDateTime(effective);
@@ -172,7 +173,7 @@ internal static class ClinicalMaps
             Status = Vocabulary.ObservationStatus(obx[11]) ?? ObservationStatus.Unknown,
         };
         var at = $"OBX[{obx.Occurrence}]";
-        if (Vocabulary.ObservationStatus(obx[11]) is null) context.Warn(at + "-11", $"result status '{obx[11]}' is not in table 0085: 'unknown'");
+        if (Vocabulary.ObservationStatus(obx[11]) is null) context.Warn(at + "-11", "result status is not in table 0085: 'unknown'");
         observation.Value = Value(obx, context, at);
         if (ReferenceRange(obx[7]) is { } range) observation.ReferenceRange.Add(range);
         foreach (var (flag, _) in V2Types.Repetitions(obx.Field(8)))
@@ -188,6 +189,12 @@ internal static class ClinicalMaps
         if (report is not null) observation.BasedOn.AddRange(report.BasedOn.Select(r => new ResourceReference(r.Reference)));
         Dropped.Report(obx, ObxMapped, context);
         var id = StableIds.For("Observation", report?.Id ?? context.Message.Msh.ControlId, obx[1], obx[3, 3], obx[3, 1], obx[4]);
+        if (context.Resources.OfType<Observation>().Any(o => o.Id == id))
+        {
+            // The same set id, code and sub-id twice: a second result the key cannot tell apart — by its position.
+            context.Warn(at, "another OBX with the same set id, identifier and sub-id: told apart by its position");
+            id = StableIds.For("Observation", report?.Id ?? context.Message.Msh.ControlId, obx[1], obx[3, 3], obx[3, 1], obx[4], obx.Occurrence.ToString(CultureInfo.InvariantCulture));
+        }
         observation = context.Add(observation, id);
         report?.Result.Add(MapContext.Reference(observation));
         return observation;
@@ -218,7 +225,7 @@ internal static class ClinicalMaps
             case "SN":
                 return StructuredNumeric(first, obx.Field(6), context, at);
             default:
-                context.Warn(at + "-5", $"value type '{obx[2]}' is not mapped: the value is dropped");
+                context.Warn(at + "-5", "value type is not mapped: the value is dropped");
                 return null;
         }
     }
@@ -243,7 +250,7 @@ internal static class ClinicalMaps
                     ">=" => Quantity.QuantityComparator.GreaterOrEqual,
                     _ => null,
                 };
-                if (quantity.Comparator is null) context.Warn(at + "-5.1", $"comparator '{comparator}' has no FHIR comparator: dropped");
+                if (quantity.Comparator is null) context.Warn(at + "-5.1", "comparator has no FHIR comparator: dropped");
             }
             return quantity;
         }
@@ -256,7 +263,7 @@ internal static class ClinicalMaps
             case ":" or "/":
                 return new Ratio { Numerator = first, Denominator = second };
             default:
-                context.Warn(at + "-5.3", $"separator '{separator}' is not mapped: the value is dropped");
+                context.Warn(at + "-5.3", "separator is not mapped: the value is dropped");
                 return null;
         }
     }
@@ -301,7 +308,7 @@ internal static class ClinicalMaps
         var status = sch.Field(25).Component(1).Value;
         appointment.Status = triggerStatus ?? Vocabulary.AppointmentStatus(status) ?? Hl7.Fhir.Model.Appointment.AppointmentStatus.Booked;
         if (triggerStatus is null && status.Length > 0 && Vocabulary.AppointmentStatus(status) is null)
-            context.Warn("SCH-25", $"filler status '{status}' is not in table 0278: the appointment is 'booked'");
+            context.Warn("SCH-25", "filler status is not in table 0278: the appointment is 'booked'");
         var timing = sch.Field(11).Repetition(1);
         appointment.Start = Instant(V2Time.DateTime(timing.Component(4).Value, context, "SCH-11.4"));
         appointment.End = Instant(V2Time.DateTime(timing.Component(5).Value, context, "SCH-11.5"));
@@ -311,7 +318,7 @@ internal static class ClinicalMaps
             else context.Warn("SCH-9", $"a duration of more than {MaxAppointmentMinutes} minutes (or none) is not kept");
         }
         Dropped.Report(sch, SchMapped, context);
-        var key = appointment.Identifier.LastOrDefault()?.Value ?? context.Message.Msh.ControlId;
+        var key = appointment.Identifier.FirstOrDefault()?.Value ?? context.Message.Msh.ControlId;
         return context.Add(appointment, StableIds.For("Appointment", context.SenderScope, key));
     }
 
@@ -388,7 +395,7 @@ internal static class ClinicalMaps
             return null;
         }
         var status = Vocabulary.ImmunizationStatus(rxa[20], rxa[21]);
-        if (status is null) context.Warn("RXA-20", $"completion status '{rxa[20]}' is not in table 0322: 'completed'");
+        if (status is null) context.Warn("RXA-20", "completion status is not in table 0322: 'completed'");
         var immunization = new Immunization
         {
             Patient = MapContext.Reference(patient),

@@ -41,7 +41,7 @@ internal static class PatientMaps
         if (pid[8] is { Length: > 0 } sex)
         {
             if (Vocabulary.Gender(sex) is { } gender) patient.Gender = gender;
-            else context.Warn("PID-8", $"administrative sex '{sex}' is not in table 0001: not kept");
+            else context.Warn("PID-8", "administrative sex is not in table 0001: not kept");
         }
         foreach (var (xad, index) in V2Types.Repetitions(pid.Field(11)))
             if (V2Types.Address(xad, context, $"PID-11[{index}]") is { } address) patient.Address.Add(address);
@@ -52,7 +52,7 @@ internal static class PatientMaps
         {
             if (Vocabulary.MaritalStatus(marital) is { } coding)
                 patient.MaritalStatus = new CodeableConcept { Coding = [coding], Text = pid[16, 2].Length > 0 ? pid[16, 2] : null };
-            else context.Warn("PID-16", $"marital status '{marital}' is not in table 0002: not kept");
+            else context.Warn("PID-16", "marital status is not in table 0002: not kept");
         }
         if (pid[24] is { Length: > 0 } multiple)
             patient.MultipleBirth = int.TryParse(pid[25], out var order) && order > 0 ? new Integer(order) : new FhirBoolean(multiple == "Y");

@@ -12,7 +12,8 @@ internal static class StableIds
 {
     public static string For(string resourceType, params string?[] parts)
     {
-        var text = resourceType + "\u001f" + string.Join("\u001f", parts.Select(p => (p ?? "").ToUpperInvariant()));
+        // Exactly as sent: a sender's identifiers may differ by case alone (abc and ABC two patients).
+        var text = resourceType + "\u001f" + string.Join("\u001f", parts.Select(p => p ?? ""));
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8

@@ -27,7 +27,7 @@ internal static class V2Time
             if (zone.Length != 4 || !zone.All(char.IsAsciiDigit)) return null;
             var hours = int.Parse(zone[..2], CultureInfo.InvariantCulture);
             var minutes = int.Parse(zone[2..], CultureInfo.InvariantCulture);
-            if (hours > 14 || minutes > 59) return null;
+            if (hours > 14 || minutes > 59 || (hours == 14 && minutes > 0)) return null;
             offset = new TimeSpan(hours, minutes, 0) * (text[sign] == '-' ? -1 : 1);
             text = text[..sign];
         }

@@ -78,7 +78,7 @@ internal static class V2Types
         if (C(xpn, 7) is { Length: > 0 } type)
         {
             if (Vocabulary.NameUse(type) is { } use) name.Use = use;
-            else context.Warn(location + ".7", $"name type '{type}' has no FHIR name use: not kept");
+            else context.Warn(location + ".7", "name type has no FHIR name use: not kept");
         }
         return name.Family is null && !name.Given.Any() ? null : name;
     }
@@ -97,7 +97,7 @@ internal static class V2Types
         if (C(xad, 7) is { Length: > 0 } type)
         {
             var (use, kind) = Vocabulary.AddressType(type);
-            if (use is null && kind is null) context.Warn(location + ".7", $"address type '{type}' has no FHIR use: not kept");
+            if (use is null && kind is null) context.Warn(location + ".7", "address type has no FHIR use: not kept");
             address.Use = use;
             address.Type = kind;
         }
@@ -130,7 +130,7 @@ internal static class V2Types
         if (C(xtn, 2) is { Length: > 0 } use)
         {
             if (Vocabulary.TelecomUse(use) is { } u) point.Use ??= u;
-            else context.Warn(location + ".2", $"telecom use '{use}' has no FHIR use: not kept");
+            else context.Warn(location + ".2", "telecom use has no FHIR use: not kept");
         }
         return point;
     }

@@ -49,12 +49,15 @@ internal sealed class DemoFhirServer
             {
                 transaction = null;
             }
-            if (transaction is null || (string?)transaction["resourceType"] != "Bundle" || (string?)transaction["type"] != "transaction")
+            if (transaction is null || Text(transaction["resourceType"]) != "Bundle" || Text(transaction["type"]) != "transaction")
                 return Fhir(Outcome("invalid", "POST a transaction Bundle"), StatusCodes.Status400BadRequest);
             var (answer, status) = server.Apply(transaction);
             return Fhir(answer, status);
         });
     }
+
+    /// <summary>A node's text when it is a JSON string; null for anything else (a number, an object) — never an exception.</summary>
+    static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     static IResult Fhir(JsonObject body, int status = StatusCodes.Status200OK) =>
         Results.Text(body.ToJsonString(), FhirJson, System.Text.Encoding.UTF8, status);
@@ -83,13 +86,28 @@ internal sealed class DemoFhirServer
         return copy;
     }
 
+    /// <summary>FHIR's token escapes (<c>\\ \, \| \$</c>) undone.</summary>
+    static string Unescape(string token) =>
+        token.Replace("\\,", ",", StringComparison.Ordinal).Replace("\\$", "$", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+
     /// <summary><c>system|value</c> or <c>value</c> against the resource's identifiers.</summary>
     static bool Has(JsonObject resource, string identifier)
     {
-        var bar = identifier.IndexOf('|');
-        var (system, value) = bar < 0 ? (null, identifier) : (identifier[..bar], identifier[(bar + 1)..]);
+        var bar = UnescapedBar(identifier);
+        var (system, value) = bar < 0 ? (null, Unescape(identifier.Replace("\\|", "|", StringComparison.Ordinal)))
+            : (Unescape(identifier[..bar].Replace("\\|", "|", StringComparison.Ordinal)), Unescape(identifier[(bar + 1)..].Replace("\\|", "|", StringComparison.Ordinal)));
         return resource["identifier"] is JsonArray identifiers && identifiers.OfType<JsonObject>().Any(i =>
-            (string?)i["value"] == value && (system is null || (string?)i["system"] == system));
+            Text(i["value"]) == value && (system is null || Text(i["system"]) == system));
+    }
+
+    static int UnescapedBar(string token)
+    {
+        for (var i = 0; i < token.Length; i++)
+        {
+            if (token[i] == '\\') i++;
+            else if (token[i] == '|') return i;
+        }
+        return -1;
     }
 
     /// <summary>All or nothing, as a FHIR transaction: the first entry that fails answers for the whole Bundle.</summary>
@@ -102,23 +120,33 @@ internal sealed class DemoFhirServer
             var ids = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in entries.OfType<JsonObject>())
             {
-                if (entry["resource"] is not JsonObject resource || entry["request"] is not JsonObject request || (string?)request["method"] != "PUT")
+                if (entry["resource"] is not JsonObject resource || entry["request"] is not JsonObject request || Text(request["method"]) is not ("PUT" or "POST"))
                     return (Outcome("not-supported", "each entry must PUT a resource"), StatusCodes.Status400BadRequest);
-                var url = (string?)request["url"] ?? "";
-                var type = (string?)resource["resourceType"] ?? "";
+                var url = Text(request["url"]) ?? "";
+                var type = Text(resource["resourceType"]) ?? "";
+                if (type.Length == 0 || !url.StartsWith(type, StringComparison.Ordinal))
+                    return (Outcome("invalid", "each entry's url must name its resource's type"), StatusCodes.Status400BadRequest);
                 string id;
-                if (url.Split('?', 2) is [var conditionalType, var query] && query.StartsWith("identifier=", StringComparison.Ordinal))
+                var condition = Text(request["method"]) == "POST" ? Text(request["ifNoneExist"]) : url.Split('?', 2) is [_, var q] ? q : null;
+                if (condition is not null && condition.StartsWith("identifier=", StringComparison.Ordinal))
                 {
-                    var identifier = Uri.UnescapeDataString(query["identifier=".Length..]);
-                    var matches = _resources.Where(r => r.Key.Type == conditionalType && Has(r.Value.Resource, identifier)).ToList();
-                    if (matches.Count > 1) return (Outcome("multiple-matches", $"{matches.Count} {conditionalType} match"), StatusCodes.Status412PreconditionFailed);
+                    var identifier = Uri.UnescapeDataString(condition["identifier=".Length..]);
+                    var matches = _resources.Where(r => r.Key.Type == type && Has(r.Value.Resource, identifier)).ToList();
+                    if (matches.Count > 1) return (Outcome("multiple-matches", $"{matches.Count} {type} match"), StatusCodes.Status412PreconditionFailed);
+                    if (matches.Count == 1 && Text(request["method"]) == "POST")
+                    {
+                        // A conditional create that finds one does nothing.
+                        if (Text(entry["fullUrl"]) is { } existingUrl) ids[existingUrl] = $"{type}/{matches[0].Key.Id}";
+                        continue;
+                    }
                     id = matches.Count == 1 ? matches[0].Key.Id : Guid.NewGuid().ToString("N")[..16];
                 }
+                else if (Text(request["method"]) == "POST") id = Guid.NewGuid().ToString("N")[..16];
                 else id = url.Split('/').Last();
                 var exists = _resources.TryGetValue((type, id), out var current);
-                if ((string?)request["ifMatch"] is { } ifMatch && (!exists || ifMatch != $"W/\"{current.Version}\""))
+                if (Text(request["ifMatch"]) is { } ifMatch && (!exists || ifMatch != $"W/\"{current.Version}\""))
                     return (Outcome("conflict", $"{type}/{id} is not at version {ifMatch}"), StatusCodes.Status412PreconditionFailed);
-                if ((string?)entry["fullUrl"] is { } fullUrl) ids[fullUrl] = $"{type}/{id}";
+                if (Text(entry["fullUrl"]) is { } fullUrl) ids[fullUrl] = $"{type}/{id}";
                 planned.Add((type, id, (JsonObject)resource.DeepClone(), !exists));
             }
             var answers = new JsonArray();
@@ -140,7 +168,7 @@ internal sealed class DemoFhirServer
         switch (node)
         {
             case JsonObject o:
-                if ((string?)(o["reference"] as JsonValue) is { } reference && ids.TryGetValue(reference, out var resolved)) o["reference"] = resolved;
+                if (Text(o["reference"]) is { } reference && ids.TryGetValue(reference, out var resolved)) o["reference"] = resolved;
                 foreach (var (_, child) in o.ToList()) Resolve(child, ids);
                 break;
             case JsonArray a:

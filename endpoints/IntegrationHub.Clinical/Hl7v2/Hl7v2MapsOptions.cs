@@ -36,8 +36,9 @@ public static class Hl7v2MapsOptions
         if (text is "Z" or "z") return TimeSpan.Zero;
         var digits = text.Length > 1 && text[0] is '+' or '-' ? text[1..].Replace(":", "", StringComparison.Ordinal) : "";
         if (digits.Length != 4 || !digits.All(char.IsAsciiDigit)) return null;
-        var offset = new TimeSpan(int.Parse(digits[..2], CultureInfo.InvariantCulture), int.Parse(digits[2..], CultureInfo.InvariantCulture), 0);
-        if (offset.Minutes > 59 || offset > TimeSpan.FromHours(14)) return null;
+        var (hours, minutes) = (int.Parse(digits[..2], CultureInfo.InvariantCulture), int.Parse(digits[2..], CultureInfo.InvariantCulture));
+        var offset = new TimeSpan(hours, minutes, 0);
+        if (minutes > 59 || offset > TimeSpan.FromHours(14)) return null;
         return text[0] == '-' ? -offset : offset;
     }
 

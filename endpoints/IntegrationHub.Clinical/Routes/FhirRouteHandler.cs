@@ -13,12 +13,13 @@ namespace IntegrationHub.Clinical.Routes;
 
 /// <summary>
 /// Writes a clinical event's Bundle to the department's FHIR server as one transaction (an external call: no database
-/// transaction is held while it runs). Every resource is a conditional update on its first identifier (or an update of
-/// its stable id), so a resend changes nothing and an A08 updates the Patient its A04 created. <b>Order:</b> the Patient
+/// transaction is held while it runs). Every resource is a conditional update on its first identifier with a system (or
+/// an update of its stable id), so a resend changes nothing and an A08 updates the Patient its A04 created. <b>Order:</b> the Patient
 /// carries the version of the message it came from (extension <see cref="VersionExtension"/>); when the server holds a
 /// newer one (or the message is not an ADT: results and appointments do not rewrite demographics), the Patient is left
-/// as it is, and a Patient that changed between the read and the write (HTTP 412 on its
-/// <c>If-Match</c>) makes the delivery try again — so a late message never overwrites newer data. 5xx, 408, 409, 412, 429
+/// as it is, and an ADT older than that Patient only creates what the server lacks. A Patient that changed between
+/// the read and the write (HTTP 412 on its <c>If-Match</c>), or that another delivery created meanwhile (the
+/// conditional create answers 200), makes the delivery read again — so a late ADT never overwrites newer data. 5xx, 408, 409, 412, 429
 /// and network errors are retried by the bus (then the error queue); any other refusal goes to the error queue at once.
 /// </summary>
 public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter fhir, IHttpClientFactory http, IBus bus, TimeProvider time,
@@ -44,12 +45,17 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
         // An ADT may update the Patient unless the server holds a newer one; other messages only create it when missing.
         var kept = existing is { } known && (!message.UpdatesPatient || known.Version > message.Version);
 
-        var transaction = Transaction(bundle, patient, existing, message.Version, kept);
+        // An ADT older than what the server holds creates what is missing and changes nothing that is there.
+        var late = message.UpdatesPatient && existing is { } held && held.Version > message.Version;
+        var transaction = Transaction(bundle, patient, existing, message.Version, kept, late);
         using var request = Request(HttpMethod.Post, baseUrl, route);
         request.Content = new ByteArrayContent(fhir.SerializeToUtf8(transaction, FhirFormat.Json));
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson);
         using var response = await Send(client, request, message, "transaction");
         Check(response, message, "transaction");
+        if (existing is null && patient is not null && await PatientWasThere(response, transaction))
+            throw new FhirServerUnavailableException($"FHIR delivery {message.DeliveryId}: the Patient was created by another delivery " +
+                                                     "since it was searched for: read it again and compare versions");
 
         logger.LogInformation("FHIR delivery {DeliveryId} of {Department} to {Server}: {Resources} resources written{Kept}", message.DeliveryId,
             message.Department, baseUrl.Host, transaction.Entry.Count, kept ? " (the server holds a newer Patient: left as it was)" : "");
@@ -77,14 +83,34 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
         return new ServerPatient(id, match.Meta?.VersionId, version);
     }
 
-    /// <summary><c>identifier=system|value</c> of the first identifier with a value (the one the hub's Patient id is made of).</summary>
+    /// <summary>
+    /// <c>identifier=system|value</c> of the first identifier with a value and a system (the one the hub's Patient id is
+    /// made of), FHIR's token escapes applied (<c>\ , | $</c>); null when there is none — a value without a system would
+    /// match every system's.
+    /// </summary>
     static string? Search(IEnumerable<Identifier> identifiers) =>
-        identifiers.FirstOrDefault(i => !string.IsNullOrEmpty(i.Value)) is { } first
-            ? "identifier=" + Uri.EscapeDataString(first.System is { } system ? $"{system}|{first.Value}" : first.Value!)
+        identifiers.FirstOrDefault(i => !string.IsNullOrEmpty(i.Value) && !string.IsNullOrEmpty(i.System)) is { } first
+            ? "identifier=" + Uri.EscapeDataString($"{Token(first.System!)}|{Token(first.Value!)}")
             : null;
 
+    static string Token(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(",", "\\,", StringComparison.Ordinal)
+            .Replace("|", "\\|", StringComparison.Ordinal).Replace("$", "\\$", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A conditional create of the Patient that found one (<c>200</c>, not <c>201</c>) did nothing: another delivery
+    /// created it between this one's search and its write, and which of the two is newer is still to be decided.
+    /// </summary>
+    async Task<bool> PatientWasThere(HttpResponseMessage response, Bundle transaction)
+    {
+        var index = transaction.Entry.FindIndex(e => e.Resource is Patient);
+        if (index < 0) return false;
+        var answer = fhir.Parse(await response.Content.ReadAsByteArrayAsync(), FhirFormat.Json).Resource as Bundle;
+        return answer?.Entry.ElementAtOrDefault(index)?.Response?.Status is { } status && status.StartsWith("200", StringComparison.Ordinal);
+    }
+
     /// <summary>The event's resources as one transaction: conditional updates, the Patient by version.</summary>
-    static Bundle Transaction(Bundle bundle, Patient? patient, ServerPatient? existing, long version, bool keepServerPatient)
+    static Bundle Transaction(Bundle bundle, Patient? patient, ServerPatient? existing, long version, bool keepServerPatient, bool late)
     {
         var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
         var patientUrl = bundle.Entry.FirstOrDefault(e => ReferenceEquals(e.Resource, patient))?.FullUrl;
@@ -122,7 +148,7 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
             {
                 FullUrl = entry.FullUrl,
                 Resource = resource,
-                Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = Url(resource) },
+                Request = Write(resource, createOnly: late || ReferenceEquals(entry.Resource, patient)),
             });
         }
         return transaction;
@@ -148,11 +174,18 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
         }
     }
 
-    /// <summary><c>Type?identifier=…</c> (conditional update) for a resource with an identifier, else <c>Type/{stable id}</c>.</summary>
-    static string Url(Resource resource)
+    /// <summary>
+    /// How a resource is written: with an identifier, a conditional update on it (<c>PUT Type?identifier=…</c>) or, to
+    /// change nothing that exists, a conditional create (<c>POST</c> with <c>ifNoneExist</c>); without one, an update of
+    /// its stable id (<c>PUT Type/{id}</c>).
+    /// </summary>
+    static Bundle.RequestComponent Write(Resource resource, bool createOnly)
     {
-        var identifiers = ChildrenOf(resource).OfType<Identifier>();
-        return Search(identifiers) is { } query ? $"{resource.TypeName}?{query}" : $"{resource.TypeName}/{resource.Id}";
+        if (Search(ChildrenOf(resource).OfType<Identifier>()) is not { } query)
+            return new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{resource.TypeName}/{resource.Id}" };
+        return createOnly
+            ? new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = resource.TypeName, IfNoneExist = query }
+            : new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{resource.TypeName}?{query}" };
     }
 
     static HttpRequestMessage Request(HttpMethod method, Uri url, ClinicalRoute route)
