@@ -93,8 +93,24 @@ public sealed class Hl7v2ApiTests(ClinicalFixture clinical) : IClassFixture<Clin
     [MemberData(nameof(Hostile))]
     public async Task Hostile_bodies_get_a_4xx_never_a_500(string name)
     {
+        using var response = await Post(HostileBody(name));
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public async Task Hostile_bodies_to_translate_to_FHIR_get_a_4xx_never_a_500(string name)
+    {
+        using var response = await clinical.Post(ClinicalApi.TranslatePath + "?from=hl7v2&to=fhir", HostileBody(name), Hl7v2Api.Er7Media);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+
+    static byte[] HostileBody(string name)
+    {
         var adt = Hl7v2Messages.AdtA04("HOSTILE1");
-        byte[] body = name switch
+        return name switch
         {
             "no MSH" => Encoding.ASCII.GetBytes("PID|1||X\r"),
             "invalid UTF-8 in PID" => [.. Encoding.ASCII.GetBytes(adt.Replace("|2.5.1", "|2.5.1||||||UNICODE UTF-8", StringComparison.Ordinal)[..120]), 0xC3, 0x28, 0xFF, 0x0D],
@@ -103,10 +119,6 @@ public sealed class Hl7v2ApiTests(ClinicalFixture clinical) : IClassFixture<Clin
             "only delimiters" => Encoding.ASCII.GetBytes("MSH|^~\\&|||||||||||||||||\r"),
             _ => [],
         };
-
-        using var response = await Post(body);
-
-        Assert.InRange((int)response.StatusCode, 400, 499);
     }
 
     static (string Code, string ControlId) Ack(byte[] body)
