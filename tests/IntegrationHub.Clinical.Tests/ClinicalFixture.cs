@@ -32,7 +32,7 @@ public class ClinicalFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => Settings(web)
             .UseSetting("Hub:Auth:DevSigningKey", _signingKey)
             .UseSetting($"Hub:Departments:{Health}:RequestsPerMinute", "100000")
             .UseSetting("Hub:Clinical:MaxRequestBytes", MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -44,7 +44,10 @@ public class ClinicalFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
+    public virtual async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>More settings for one fixture (a legacy system to deliver to…).</summary>
+    protected virtual IWebHostBuilder Settings(IWebHostBuilder web) => web;
 
     /// <summary>Replaces services of the endpoint for one fixture (e.g. a store whose database is away).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)

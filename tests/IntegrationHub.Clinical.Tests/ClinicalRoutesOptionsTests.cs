@@ -53,4 +53,27 @@ public sealed class ClinicalRoutesOptionsTests
         Assert.Equal(TimeSpan.FromHours(5.5), Hl7v2MapsOptions.ParseOffset("+05:30"));
         Assert.Equal(TimeSpan.FromHours(-3), Hl7v2MapsOptions.ParseOffset("-0300"));
     }
+
+    [Fact]
+    public void Delivery_retries_default_to_ten_attempts_from_30_seconds_doubling_to_30_minutes_within_a_day()
+    {
+        var deliveries = ClinicalDeliveryOptions.From(Configuration());
+
+        Assert.Equal((10, TimeSpan.FromDays(1)), (deliveries.MaxAttempts, deliveries.Deadline));
+        Assert.Equal([30, 60, 120, 240, 480, 960, 1800, 1800], Enumerable.Range(2, 8).Select(n => deliveries.DelayBefore(n).TotalSeconds));
+    }
+
+    [Fact]
+    public void Every_delivery_setting_problem_is_named_at_once_with_its_key()
+    {
+        var problems = Assert.Throws<HubSettingsException>(() => ClinicalDeliveryOptions.From(Configuration(
+            ("Hub:Clinical:Deliveries:MaxAttempts", "0"),
+            ("Hub:Clinical:Deliveries:FirstRetryDelay", "00:10:00"),
+            ("Hub:Clinical:Deliveries:MaxRetryDelay", "00:01:00"),
+            ("Hub:Clinical:Deliveries:Deadline", "forever")))).Message;
+
+        Assert.Contains("Hub:Clinical:Deliveries:MaxAttempts must be a whole number from 1 to 100, got '0'", problems, StringComparison.Ordinal);
+        Assert.Contains("Hub:Clinical:Deliveries:MaxRetryDelay (00:01:00) must not be shorter than FirstRetryDelay (00:10:00)", problems, StringComparison.Ordinal);
+        Assert.Contains("Hub:Clinical:Deliveries:Deadline must be a time span", problems, StringComparison.Ordinal);
+    }
 }

@@ -4,9 +4,9 @@ using IntegrationHub.Clinical.Hl7v2;
 using IntegrationHub.Clinical.Routes;
 using IntegrationHub.Contracts.Clinical.Events;
 using IntegrationHub.Hosting;
+using IntegrationHub.Hosting.Departments;
 using IntegrationHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Rebus.Messages;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -21,6 +21,7 @@ public abstract class FhirRouteContract<TInfrastructure>(TInfrastructure infrast
     where TInfrastructure : class, IHubInfrastructure
 {
     const string Department = "health";
+    const int MaxAttempts = 4;
     readonly string _errorQueue = "hub.error." + Guid.NewGuid().ToString("N")[..8];
     readonly MessageRecorder _recorder = new();
     readonly string _subscriber = Names.UniqueEndpoint("FhirRouteSubscriber");
@@ -39,8 +40,12 @@ public abstract class FhirRouteContract<TInfrastructure>(TInfrastructure infrast
         settings[$"Hub:Clinical:Hl7v2:Departments:{Department}:Senders:0"] = "*^CITYHOSP";
         settings[$"Hub:Clinical:Routes:{Department}:FhirServer"] = _fhir.Url + "/fhir";
         settings[$"Hub:Clinical:Routes:{Department}:FhirBearerToken"] = "test-token";
+        settings["Hub:Clinical:Deliveries:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Hub:Clinical:Deliveries:FirstRetryDelay"] = "00:00:00.100";
+        settings["Hub:Clinical:Deliveries:MaxRetryDelay"] = "00:00:00.200";
         _host = await HubTestHost.Start(settings, new ClinicalEndpoint(),
-            new TestEndpoint(_subscriber, e => e.Recording<FhirBundleDelivered>(_recorder), typeof(FhirBundleDelivered)));
+            new TestEndpoint(_subscriber, e => e.Recording<FhirBundleDelivered>(_recorder).Recording<FhirBundleDeliveryFailed>(_recorder),
+                typeof(FhirBundleDelivered), typeof(FhirBundleDeliveryFailed)));
         _intake = _host.Services.GetRequiredService<Hl7v2Intake>();
     }
 
@@ -215,7 +220,7 @@ public abstract class FhirRouteContract<TInfrastructure>(TInfrastructure infrast
     }
 
     [Fact]
-    public async Task A_refusal_that_will_not_pass_goes_to_the_error_queue_at_once_with_the_status()
+    public async Task A_refusal_that_will_not_pass_fails_the_delivery_at_once_and_says_why_without_the_data()
     {
         NoPatientOnTheServer();
         TransactionAnswers(400);
@@ -223,10 +228,47 @@ public abstract class FhirRouteContract<TInfrastructure>(TInfrastructure infrast
 
         await Accept("A04", controlId, "MRN-" + controlId, "20261202101500+0500", "KHAN");
 
-        var failed = Assert.Single(await infrastructure.TakeMessages(_host, _errorQueue, 1));
-        Assert.Contains("transaction answered 400", failed.Headers[Headers.ErrorDetails], StringComparison.Ordinal);
-        Assert.DoesNotContain("KHAN", failed.Headers[Headers.ErrorDetails], StringComparison.Ordinal);
+        var failed = (FhirBundleDeliveryFailed)(await _recorder.WaitFor<FhirBundleDeliveryFailed>()).Message;
+        Assert.Contains("transaction answered 400", failed.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("KHAN", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, failed.Attempts);
         Assert.Single(Transactions());
+        var status = await EndedStatus(failed.DeliveryId);
+        Assert.Equal(ClinicalDelivery.Failed, status.Status);
+        Assert.Equal(["accepted", "failed"], status.Timeline.Select(t => t.Step));
+        Assert.Equal(failed.Reason, status.Error);
+    }
+
+    [Fact]
+    public async Task A_server_that_keeps_failing_is_tried_as_often_as_configured_then_the_delivery_fails()
+    {
+        NoPatientOnTheServer();
+        TransactionAnswers(503);
+        var controlId = Id();
+
+        await Accept("A04", controlId, "MRN-" + controlId, "20261202101500+0500", "KHAN");
+
+        var failed = (FhirBundleDeliveryFailed)(await _recorder.WaitFor<FhirBundleDeliveryFailed>()).Message;
+        Assert.Equal(MaxAttempts, failed.Attempts);
+        Assert.Contains("503", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(MaxAttempts, Transactions().Length);
+        var status = await EndedStatus(failed.DeliveryId);
+        Assert.Equal([.. new[] { "accepted" }, .. Enumerable.Range(1, MaxAttempts - 1).Select(n => $"attempt {n} failed"), "failed"],
+            status.Timeline.Select(t => t.Step));
+        Assert.Empty(_recorder.OfType<FhirBundleDelivered>());
+    }
+
+    /// <summary>The delivery's status once it ended (the saga moves it on just after the event it publishes).</summary>
+    async Task<StatusResource> EndedStatus(string deliveryId)
+    {
+        var clinical = _host.Services.GetRequiredKeyedService<EndpointRuntime>(ClinicalEndpoint.EndpointName);
+        StatusResource? status = null;
+        await Eventually.Until(async () =>
+        {
+            status = await clinical.Status.Find(ClinicalDelivery.Kind, Department, deliveryId);
+            return status is not null && ClinicalDelivery.Kind.IsFinal(status.Status);
+        }, TimeSpan.FromSeconds(30), $"delivery {deliveryId} ended");
+        return status!;
     }
 }
 

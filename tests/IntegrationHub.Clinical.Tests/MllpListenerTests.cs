@@ -51,9 +51,11 @@ public sealed class MllpListenerTests : IAsyncLifetime
         settings["Hub:Clinical:Hl7v2:Destinations:lab:MaxAttempts"] = "3";
         settings["Hub:Clinical:Hl7v2:Destinations:lab:AckTimeout"] = "00:00:00.500";
         settings["Hub:Clinical:Hl7v2:Destinations:lab:FirstRetryDelay"] = "00:00:00.010";
+        settings["Hub:Clinical:Deliveries:MaxAttempts"] = "2";
+        settings["Hub:Clinical:Deliveries:FirstRetryDelay"] = "00:00:00.100";
         _host = await HubTestHost.Start(settings, new ClinicalEndpoint(), new TestEndpoint(_sender,
-            e => e.Recording<Hl7v2MessageAccepted>(_recorder).Recording<Hl7v2MessageDelivered>(_recorder),
-            typeof(Hl7v2MessageAccepted), typeof(Hl7v2MessageDelivered)));
+            e => e.Recording<Hl7v2MessageAccepted>(_recorder).Recording<Hl7v2MessageDelivered>(_recorder).Recording<Hl7v2MessageDeliveryFailed>(_recorder),
+            typeof(Hl7v2MessageAccepted), typeof(Hl7v2MessageDelivered), typeof(Hl7v2MessageDeliveryFailed)));
     }
 
     public async Task DisposeAsync()
@@ -122,8 +124,8 @@ public sealed class MllpListenerTests : IAsyncLifetime
         await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "health", "lab", Hl7v2Messages.OruR01("DLV-1")));
 
         var delivered = (Hl7v2MessageDelivered)(await _recorder.WaitFor<Hl7v2MessageDelivered>(m => m.DeliveryId == deliveryId)).Message;
-        Assert.Equal(("lab", "DLV-1", "AA", 2), (delivered.Destination, delivered.ControlId, delivered.AckCode, delivered.Attempts));
-        Assert.Equal(2, _legacy.Received("DLV-1"));
+        Assert.Equal(("lab", "DLV-1", "AA", 1), (delivered.Destination, delivered.ControlId, delivered.AckCode, delivered.Attempts));
+        Assert.Equal(2, _legacy.Received("DLV-1")); // the destination's own resend, within the first attempt
     }
 
     [Fact]
@@ -139,64 +141,43 @@ public sealed class MllpListenerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Delivery_rejected_AR_goes_to_the_error_queue_with_the_reason_and_is_not_retried()
+    public async Task Delivery_rejected_AR_fails_at_once_with_the_ACK_code_and_is_not_retried()
     {
         _legacy.Script("DLV-AR", "AR");
+        var deliveryId = Guid.NewGuid().ToString("N");
 
-        await _host.Bus(_sender).Send(new DeliverHl7v2Message(Guid.NewGuid().ToString("N"), "health", "lab", Hl7v2Messages.OruR01("DLV-AR")));
+        await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "health", "lab", Hl7v2Messages.OruR01("DLV-AR")));
 
-        var failed = Assert.Single(await _infrastructure.TakeMessages(_host, ErrorQueue, 1));
-        Assert.Contains("rejected (AR)", failed.Headers[Headers.ErrorDetails], StringComparison.Ordinal);
+        var failed = (Hl7v2MessageDeliveryFailed)(await _recorder.WaitFor<Hl7v2MessageDeliveryFailed>(m => m.DeliveryId == deliveryId)).Message;
+        Assert.Contains("rejected (AR)", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, failed.Attempts);
         Assert.Equal(1, _legacy.Received("DLV-AR"));
     }
 
     [Fact]
-    public async Task Delivery_to_another_departments_destination_is_refused_to_the_error_queue()
+    public async Task Delivery_that_never_gets_an_AA_is_attempted_again_later_then_fails_after_the_last_attempt()
     {
-        await _host.Bus(_sender).Send(new DeliverHl7v2Message(Guid.NewGuid().ToString("N"), "archive", "lab", Hl7v2Messages.OruR01("DLV-TENANT")));
+        _legacy.Script("DLV-AE", "AE", "AE", "AE", "AE", "AE", "AE");
+        var deliveryId = Guid.NewGuid().ToString("N");
 
-        var failed = Assert.Single(await _infrastructure.TakeMessages(_host, ErrorQueue, 1));
-        Assert.Contains("does not take department 'archive'", failed.Headers[Headers.ErrorDetails], StringComparison.Ordinal);
-        Assert.Equal(0, _legacy.Received("DLV-TENANT"));
+        await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "health", "lab", Hl7v2Messages.OruR01("DLV-AE")));
+
+        var failed = (Hl7v2MessageDeliveryFailed)(await _recorder.WaitFor<Hl7v2MessageDeliveryFailed>(m => m.DeliveryId == deliveryId)).Message;
+        Assert.Equal(2, failed.Attempts);
+        Assert.Contains("the last", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(6, _legacy.Received("DLV-AE")); // 2 attempts of the destination's 3 sends each
+        Assert.DoesNotContain(_recorder.OfType<Hl7v2MessageDelivered>(), m => m.DeliveryId == deliveryId);
     }
 
-    /// <summary>A legacy system's MLLP listener: answers each control id with the codes scripted for it, in turn (AA when none left).</summary>
-    sealed class LegacySystem : IMllpHandler
+    [Fact]
+    public async Task Delivery_to_another_departments_destination_is_refused_and_nothing_is_sent()
     {
-        readonly Dictionary<string, Queue<string>> _script = [];
-        readonly Dictionary<string, int> _received = [];
-        readonly Dictionary<string, byte[]> _bytes = [];
+        var deliveryId = Guid.NewGuid().ToString("N");
 
-        public byte[] Bytes(string controlId)
-        {
-            lock (_script) return _bytes[controlId];
-        }
+        await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "archive", "lab", Hl7v2Messages.OruR01("DLV-TENANT")));
 
-        public void Script(string controlId, params string[] codes)
-        {
-            lock (_script) _script[controlId] = new Queue<string>(codes);
-        }
-
-        public int Received(string controlId)
-        {
-            lock (_script) return _received.GetValueOrDefault(controlId);
-        }
-
-        public ValueTask<MllpReply> Handle(MllpConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
-        {
-            var controlId = Adapters.Hl7v2.Hl7Parser.Parse(message.Span).Message!.Msh.ControlId;
-            string code;
-            lock (_script)
-            {
-                _received[controlId] = _received.GetValueOrDefault(controlId) + 1;
-                _bytes[controlId] = message.ToArray();
-                code = _script.TryGetValue(controlId, out var codes) && codes.Count > 0 ? codes.Dequeue() : "AA";
-            }
-            return ValueTask.FromResult(MllpReply.Send(Encoding.ASCII.GetBytes(
-                $"MSH|^~\\&|LIS|LAB|HUB|GOV|20261202||ACK^R01^ACK|L-{controlId}|P|2.5.1\rMSA|{code}|{controlId}\r")));
-        }
-
-        public ValueTask<MllpReply> Oversized(MllpConnection connection, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(MllpReply.CloseConnection);
+        var failed = (Hl7v2MessageDeliveryFailed)(await _recorder.WaitFor<Hl7v2MessageDeliveryFailed>(m => m.DeliveryId == deliveryId)).Message;
+        Assert.Contains("does not take department 'archive'", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, _legacy.Received("DLV-TENANT"));
     }
 }

@@ -167,11 +167,42 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("KHAN", stored.GetProperty("name")[0].GetProperty("family").GetString());
         Assert.Equal(1, onServer.GetProperty("total").GetInt32());
 
+        // FHIR from the department reaches its (simulated) legacy system as HL7 v2, followed as a delivery.
+        var deliverer = (await Hubctl("token", "--department", "demo", "--scope", "clinical:write", "--scope", "clinical:read")).Trim();
+        using var deliver = new HttpRequestMessage(HttpMethod.Post, "/api/v1/clinical/deliveries?messageType=ADT^A04")
+        {
+            Content = new ByteArrayContent(File.ReadAllBytes(RepositoryFiles.PathOf("docs", "examples", "fhir", "patient.json"))),
+        };
+        deliver.Content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
+        deliver.Headers.Authorization = new AuthenticationHeaderValue("Bearer", deliverer);
+        deliver.Headers.Add("Idempotency-Key", "demo-delivery-1");
+        using var accepted = await http.SendAsync(deliver);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var statusUrl = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("statusUrl").GetString()!;
+        var delivery = default(JsonElement);
+        await Eventually.Until(async () =>
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, statusUrl);
+            get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", deliverer);
+            using var answer = await http.SendAsync(get);
+            delivery = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.Clone();
+            return delivery.TryGetProperty("status", out var s) && s.GetString() is "delivered" or "failed";
+        }, Patience, "the FHIR → v2 delivery ended");
+        Assert.Equal("delivered", delivery.GetProperty("status").GetString());
+        var controlId = delivery.GetProperty("result").GetProperty("controlId").GetString();
+        var legacy = JsonDocument.Parse(await http.GetStringAsync("/dev/hl7v2/received")).RootElement;
+        var arrived = legacy.EnumerateArray().Single(m => m.GetProperty("controlId").GetString() == controlId);
+        Assert.Equal("ADT^A04", arrived.GetProperty("messageType").GetString());
+        Assert.Contains("91-0000-0000-0001", arrived.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // The demo route forwards the department's own v2 messages to that system as well.
+        await Eventually.Until(async () => JsonDocument.Parse(await http.GetStringAsync("/dev/hl7v2/received")).RootElement.EnumerateArray()
+            .Any(m => m.GetProperty("controlId").GetString() == "DEMO-ADT-0001"), Patience, "the demo ADT forwarded to the legacy system");
+
         var bundle = JsonDocument.Parse(await Hubctl("translate", "--from", "hl7v2", "--to", "fhir", "--offset", "+05:00", Example("oru-r01.hl7"))).RootElement;
         Assert.Contains(bundle.GetProperty("entry").EnumerateArray(), e => e.GetProperty("resource").GetProperty("resourceType").GetString() == "DiagnosticReport");
 
         lock (_hostOutput)
-            foreach (var personal in new[] { "KHAN", "AYESHA", "کھان", "MRN-1001", "35202-1234567-1", "5550123", "Cholesterol" })
+            foreach (var personal in new[] { "KHAN", "AYESHA", "کھان", "MRN-1001", "35202-1234567-1", "5550123", "Cholesterol", "91-0000-0000-0001" })
                 Assert.DoesNotContain(personal, _hostOutput.ToString());
     }
 

@@ -143,6 +143,29 @@ public abstract class StatusResourcesContract<TInfrastructure>(TInfrastructure i
     }
 
     [Fact]
+    public async Task A_resource_the_endpoint_starts_itself_commits_with_its_transaction_once_and_moves_on_like_any_other()
+    {
+        var resource = New() with { IdempotencyKey = null };
+
+        await using (var transaction = Runtime.Transactions.Begin())
+        {
+            Assert.True(await Status.Start(Kind, resource));
+            await transaction.Complete();
+        }
+        await using (var again = Runtime.Transactions.Begin())
+        {
+            Assert.False(await Status.Start(Kind, resource with { Attributes = new Dictionary<string, string> { ["carrier"] = "courier" } }));
+            await again.Complete();
+        }
+        Assert.True(await Apply(resource, "delivered", "signed for", 5));
+
+        var found = await Find(resource);
+        Assert.Equal(("delivered", "post"), (found!.Status, found.Attributes["carrier"]));
+        Assert.Equal(["accepted", "signed for"], found.Timeline.Select(t => t.Step));
+        Assert.Null(await Find(resource, department: "archive"));
+    }
+
+    [Fact]
     public async Task Duplicate_update_adds_no_second_timeline_entry()
     {
         var resource = await Accepted();

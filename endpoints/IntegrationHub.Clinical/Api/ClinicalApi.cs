@@ -185,7 +185,7 @@ public static class ClinicalApi
     const int MaxDroppedInHeader = 50;
 
     /// <summary>The body and its FHIR format, or the problem that refuses it (unknown media type, too large).</summary>
-    static async Task<(byte[]? Body, FhirFormat Format, ProblemHttpResult? Refused)> ReadBody(HttpRequest request, ClinicalOptions options)
+    internal static async Task<(byte[]? Body, FhirFormat Format, ProblemHttpResult? Refused)> ReadBody(HttpRequest request, ClinicalOptions options)
     {
         if (FhirMedia.OfBody(request) is not { } format)
             return (null, default, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
@@ -197,6 +197,6 @@ public static class ClinicalApi
     /// <summary>The answer's format: the one the query names, else the one Accept prefers, else the body's.</summary>
     static FhirFormat Answer(HttpRequest request, FhirFormat? requested, FhirFormat body) => requested ?? FhirMedia.Accepted(request) ?? body;
 
-    static ContentHttpResult Fhir(string text, FhirFormat format, int status) =>
+    internal static ContentHttpResult Fhir(string text, FhirFormat format, int status) =>
         TypedResults.Text(text, FhirMedia.ContentType(format), System.Text.Encoding.UTF8, status);
 }

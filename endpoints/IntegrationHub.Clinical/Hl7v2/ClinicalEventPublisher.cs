@@ -48,14 +48,14 @@ public sealed class ClinicalEventPublisher(IBus bus, Hl7v2FhirOptions maps, Fhir
         var kind = mapping.Event!.Value;
         var clinical = Event(kind, message, patient, version, latest, fhir.Serialize(mapping.Bundle!, FhirFormat.Json));
         await bus.Publish(clinical);
-        // The department's routes, in the same transaction: each delivery is then retried on its own.
+        // The department's routes, in the same transaction: each delivery is then followed by its own saga.
         if (routes.Of(message.Department) is { } route)
         {
             if (route.FhirServer is not null)
-                await bus.SendLocal(new DeliverFhirBundle(clinical.EventId + ":fhir", message.Department, clinical.PatientId, version,
+                await bus.SendLocal(new DeliverFhirBundle(ClinicalDelivery.IdFor(clinical.EventId, ClinicalDelivery.Fhir), message.Department, clinical.PatientId, version,
                     message.MessageType.StartsWith("ADT^", StringComparison.Ordinal), clinical.Bundle));
             if (route.Hl7v2Destination is { } destination)
-                await bus.SendLocal(new DeliverHl7v2Message(clinical.EventId + ":hl7v2", message.Department, destination, message.Message));
+                await bus.SendLocal(new DeliverHl7v2Message(ClinicalDelivery.IdFor(clinical.EventId, ClinicalDelivery.Hl7v2), message.Department, destination, message.Message));
         }
         Events.Add(1, new("event", kind.ToString()), new("latest", latest));
         if (!latest)

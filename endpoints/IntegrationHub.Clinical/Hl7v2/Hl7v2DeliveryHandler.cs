@@ -2,27 +2,43 @@ using System.Collections.Concurrent;
 using IntegrationHub.Adapters.Hl7v2;
 using IntegrationHub.Adapters.Mllp;
 using IntegrationHub.Contracts.Clinical.Commands;
+using IntegrationHub.Clinical.Routes;
 using IntegrationHub.Contracts.Clinical.Events;
 using Rebus.Bus;
 using Rebus.Handlers;
-using Rebus.Exceptions;
 
 namespace IntegrationHub.Clinical.Hl7v2;
 
 /// <summary>
-/// Delivers <see cref="DeliverHl7v2Message"/> over MLLP (an external call: no transaction is held while it waits for
-/// the ACK). The client retries AE and no ACK with backoff up to the destination's attempts; then — or at once on AR —
-/// the command goes to the error queue with the reason, where <c>hubctl errors</c> shows it and can send it again.
+/// One attempt of an HL7 v2 delivery (<see cref="DeliverHl7v2Message"/>) over MLLP (an external call: no transaction is
+/// held while it waits for the ACK). Within the attempt the client resends on AE or no ACK as the destination allows
+/// (<c>MaxAttempts</c>, for brief outages); what is still not ACKed ends the attempt as one to make again later, an
+/// AR (or a destination that is not the department's) as refused. The delivery's saga (<see cref="ClinicalDeliverySaga"/>)
+/// decides what follows; on AA this handler publishes <see cref="Hl7v2MessageDelivered"/>.
 /// </summary>
 public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bus, TimeProvider time, ILogger<Hl7v2DeliveryHandler> logger)
-    : IHandleMessages<DeliverHl7v2Message>
+    : IHandleMessages<AttemptHl7v2Delivery>
 {
-    public async Task Handle(DeliverHl7v2Message message)
+    public async Task Handle(AttemptHl7v2Delivery attempt)
     {
+        var message = attempt.Delivery;
+        var (outcome, detail, delivered) = await Deliver(message, attempt.Attempt);
+        if (delivered is not null)
+            await bus.Publish(delivered);
+        else
+            logger.LogWarning("HL7 v2 delivery {DeliveryId} of {Department}, attempt {Attempt}: {Outcome}: {Why}", message.DeliveryId,
+                message.Department, attempt.Attempt, outcome, detail);
+        await bus.SendLocal(new DeliveryAttempted(message.DeliveryId, attempt.Attempt, outcome, detail, delivered?.WebhookData().ToJsonString()));
+    }
+
+    async Task<(DeliveryOutcome Outcome, string Detail, Hl7v2MessageDelivered? Delivered)> Deliver(DeliverHl7v2Message message, int attempt)
+    {
+        if (destinations.Refusal(message) is { } refusal)
+            return (DeliveryOutcome.Refused, refusal, null);
         var (destination, client) = destinations.For(message);
         // Written in the character set MSH-18 declares (8859/1 stays Latin-1 on the wire).
-        var parsed = Hl7Parser.Parse(message.Message).Message
-                     ?? throw new Hl7v2DeliveryFailedException($"HL7 v2 delivery {message.DeliveryId}: the message has no MSH segment");
+        if (Hl7Parser.Parse(message.Message).Message is not { } parsed)
+            return (DeliveryOutcome.Refused, "the message has no MSH segment", null);
         if (parsed.Msh.CharacterSet is "8859/1" or "ASCII")
             parsed = Hl7Parser.Parse(message.Message, encoding: System.Text.Encoding.Latin1).Message!;
         var bytes = Hl7Writer.WriteBytes(parsed);
@@ -32,17 +48,16 @@ public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bu
         {
             // The receiver's own texts (MSA-3, ERR) may quote the patient: only codes and places are logged and kept.
             var why = delivery.Outcome == MllpOutcome.NoAck ? delivery.Detail : ErrorCodes(delivery.Ack);
-            logger.LogWarning("HL7 v2 delivery {DeliveryId} to {Destination} failed after {Attempts} attempt(s): {Outcome} {AckCode} {Why}",
-                message.DeliveryId, destination.Name, delivery.Attempts, delivery.Outcome, delivery.AckCode, why);
-            throw new Hl7v2DeliveryFailedException(
-                $"HL7 v2 delivery {message.DeliveryId} to {destination.Name} ({destination.Host}:{destination.Port}): " +
-                (delivery.Outcome == MllpOutcome.Rejected ? $"rejected ({delivery.AckCode})" : $"{delivery.Outcome} after {delivery.Attempts} attempt(s)") +
-                (why is { Length: > 0 } ? ": " + why : ""));
+            var detail = $"{destination.Name} ({destination.Host}:{destination.Port}): " +
+                         (delivery.Outcome == MllpOutcome.Rejected ? $"rejected ({delivery.AckCode})" : $"{delivery.Outcome} after {delivery.Attempts} send(s)") +
+                         (why is { Length: > 0 } ? ": " + why : "");
+            return (delivery.Outcome == MllpOutcome.Rejected ? DeliveryOutcome.Refused : DeliveryOutcome.Retry, detail, null);
         }
-        logger.LogInformation("HL7 v2 delivery {DeliveryId} to {Destination}: {AckCode} after {Attempts} attempt(s)",
-            message.DeliveryId, destination.Name, delivery.AckCode, delivery.Attempts);
-        await bus.Publish(new Hl7v2MessageDelivered(message.DeliveryId, message.Department, destination.Name, controlId, delivery.AckCode ?? "AA",
-            delivery.Attempts, time.GetUtcNow()));
+        logger.LogInformation("HL7 v2 delivery {DeliveryId} to {Destination}: {AckCode} after {Sends} send(s) in attempt {Attempt}",
+            message.DeliveryId, destination.Name, delivery.AckCode, delivery.Attempts, attempt);
+        var ack = delivery.AckCode ?? "AA";
+        return (DeliveryOutcome.Delivered, $"{destination.Name} answered {ack}",
+            new Hl7v2MessageDelivered(message.DeliveryId, message.Department, destination.Name, controlId, ack, attempt, time.GetUtcNow()));
     }
 
     /// <summary>The ACK's ERR condition codes and where they point (ERR-3.1 at ERR-2, v2.5+), without the receiver's texts.</summary>
@@ -58,20 +73,25 @@ public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bu
     }
 }
 
-/// <summary>Not retried by the bus: the MLLP client already tried as often as the destination allows.</summary>
-public sealed class Hl7v2DeliveryFailedException(string message) : Exception(message), IFailFastException;
-
 /// <summary>One MLLP client per destination, reused by every delivery to it (one connection, messages in turn).</summary>
 public sealed class Hl7v2Destinations(Hl7v2Options options, ILoggerFactory loggers) : IAsyncDisposable
 {
     readonly ConcurrentDictionary<string, MllpClient> _clients = new(StringComparer.OrdinalIgnoreCase);
 
-    public (Hl7v2Destination Destination, MllpClient Client) For(DeliverHl7v2Message message)
+    /// <summary>Why <paramref name="message"/> cannot go where it names; null when it can.</summary>
+    public string? Refusal(DeliverHl7v2Message message)
     {
         if (!options.Destinations.TryGetValue(message.Destination, out var destination))
-            throw new Hl7v2DeliveryFailedException($"HL7 v2 delivery {message.DeliveryId}: there is no destination '{message.Destination}' in {Hl7v2Options.SectionName}:Destinations");
+            return $"there is no destination '{message.Destination}' in {Hl7v2Options.SectionName}:Destinations";
         if (destination.Department != Hosting.Departments.DepartmentRegistry.Normalize(message.Department))
-            throw new Hl7v2DeliveryFailedException($"HL7 v2 delivery {message.DeliveryId}: destination '{destination.Name}' does not take department '{message.Department}''s messages");
+            return $"destination '{destination.Name}' does not take department '{message.Department}''s messages";
+        return null;
+    }
+
+    /// <summary>The destination and its client; call <see cref="Refusal"/> first.</summary>
+    public (Hl7v2Destination Destination, MllpClient Client) For(DeliverHl7v2Message message)
+    {
+        var destination = options.Destinations[message.Destination];
         var client = _clients.GetOrAdd(destination.Name, _ => new MllpClient(new MllpClientOptions
         {
             Host = destination.Host,

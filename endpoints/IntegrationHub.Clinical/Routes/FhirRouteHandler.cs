@@ -6,7 +6,6 @@ using IntegrationHub.Adapters.Fhir;
 using IntegrationHub.Contracts.Clinical.Commands;
 using IntegrationHub.Contracts.Clinical.Events;
 using Rebus.Bus;
-using Rebus.Exceptions;
 using Rebus.Handlers;
 
 namespace IntegrationHub.Clinical.Routes;
@@ -20,16 +19,38 @@ namespace IntegrationHub.Clinical.Routes;
 /// as it is, and an ADT older than that Patient only creates what the server lacks. A Patient that changed between
 /// the read and the write (HTTP 412 on its <c>If-Match</c>), or that another delivery created meanwhile (the
 /// conditional create answers 200), makes the delivery read again — so a late ADT never overwrites newer data. 5xx, 408, 409, 412, 429
-/// and network errors are retried by the bus (then the error queue); any other refusal goes to the error queue at once.
+/// and network errors end the attempt as one to make again later, any other refusal as refused: the delivery's saga
+/// (<see cref="ClinicalDeliverySaga"/>) decides what follows, and says so in the delivery's status.
 /// </summary>
 public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter fhir, IHttpClientFactory http, IBus bus, TimeProvider time,
-    ILogger<FhirRouteHandler> logger) : IHandleMessages<DeliverFhirBundle>
+    ILogger<FhirRouteHandler> logger) : IHandleMessages<AttemptFhirDelivery>
 {
     public const string HttpClientName = "clinical-fhir-route";
     public const string VersionExtension = "https://integrationhub.gov/fhir/StructureDefinition/source-version";
     const string FhirJson = "application/fhir+json";
 
-    public async Task Handle(DeliverFhirBundle message)
+    public async Task Handle(AttemptFhirDelivery attempt)
+    {
+        var message = attempt.Delivery;
+        FhirBundleDelivered delivered;
+        try
+        {
+            delivered = await Deliver(message);
+        }
+        catch (Exception e) when (e is FhirServerUnavailableException or FhirDeliveryRefusedException)
+        {
+            var outcome = e is FhirServerUnavailableException ? DeliveryOutcome.Retry : DeliveryOutcome.Refused;
+            logger.LogInformation("FHIR delivery {DeliveryId} of {Department}, attempt {Attempt}: {Outcome}: {Why}", message.DeliveryId,
+                message.Department, attempt.Attempt, outcome, e.Message);
+            await bus.SendLocal(new DeliveryAttempted(message.DeliveryId, attempt.Attempt, outcome, e.Message));
+            return;
+        }
+        await bus.Publish(delivered);
+        await bus.SendLocal(new DeliveryAttempted(message.DeliveryId, attempt.Attempt, DeliveryOutcome.Delivered,
+            $"{delivered.Resources} resources written" + (delivered.PatientKept ? ", the server's Patient kept" : ""), delivered.WebhookData().ToJsonString()));
+    }
+
+    async Task<FhirBundleDelivered> Deliver(DeliverFhirBundle message)
     {
         var route = routes.Of(message.Department);
         if (route?.FhirServer is not { } baseUrl)
@@ -59,8 +80,8 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
 
         logger.LogInformation("FHIR delivery {DeliveryId} of {Department} to {Server}: {Resources} resources written{Kept}", message.DeliveryId,
             message.Department, baseUrl.Host, transaction.Entry.Count, kept ? " (the server holds a newer Patient: left as it was)" : "");
-        await bus.Publish(new FhirBundleDelivered(message.DeliveryId, message.Department, message.PatientId, message.Version, transaction.Entry.Count,
-            kept, time.GetUtcNow()));
+        return new FhirBundleDelivered(message.DeliveryId, message.Department, message.PatientId, message.Version, transaction.Entry.Count,
+            kept, time.GetUtcNow());
     }
 
     sealed record ServerPatient(string Id, string? VersionId, long Version);
@@ -221,8 +242,8 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
     }
 }
 
-/// <summary>The FHIR server may accept it later: the bus tries again (immediate, then delayed retries), then the error queue.</summary>
+/// <summary>The FHIR server may accept it later: the delivery is attempted again after a delay.</summary>
 public sealed class FhirServerUnavailableException(string message) : Exception(message);
 
-/// <summary>The FHIR server (or the route) refuses it as it is: to the error queue at once, with the reason.</summary>
-public sealed class FhirDeliveryRefusedException(string message) : Exception(message), IFailFastException;
+/// <summary>The FHIR server (or the route) refuses it as it is: the delivery fails at once, with the reason.</summary>
+public sealed class FhirDeliveryRefusedException(string message) : Exception(message);

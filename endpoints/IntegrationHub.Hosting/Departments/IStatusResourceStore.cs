@@ -15,6 +15,12 @@ public interface IStatusResourceStore
     Task<StatusResource?> Find(StatusKind kind, string department, string id);
 
     /// <summary>
+    /// Adds a resource the endpoint starts itself — for work no department request began (an HL7 v2 message's
+    /// deliveries), so with no idempotency key — in the handled message's transaction. False when one with its id exists.
+    /// </summary>
+    Task<bool> Start(StatusKind kind, NewStatusResource resource);
+
+    /// <summary>
     /// Adds a timeline entry and moves the status forward, never back (in PostgreSQL in the handled message's
     /// transaction). False when the entry was applied before or the resource is unknown to the department.
     /// </summary>

@@ -40,6 +40,12 @@ internal sealed class InMemoryStatusResourceStore : IStatusResourceStore, IStatu
         }
     }
 
+    public Task<bool> Start(StatusKind kind, NewStatusResource resource)
+    {
+        lock (_lock)
+            return Task.FromResult(_resources.TryAdd(resource.Id, new Entry(kind, resource)));
+    }
+
     public Task<IdempotencyRecord?> FindIdempotencyKey(string department, string route, string key)
     {
         lock (_lock)

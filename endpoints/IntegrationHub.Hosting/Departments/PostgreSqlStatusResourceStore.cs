@@ -67,6 +67,22 @@ internal sealed class PostgreSqlStatusResourceStore(string connectionString, Han
         return new StatusResource(id, kind.Name, department, status, acceptedAt, updatedAt, attributes, result, error, entries);
     }
 
+    public async Task<bool> Start(StatusKind kind, NewStatusResource resource)
+    {
+        await using var insert = await database.Command("""
+            INSERT INTO hub.status_resources (id, kind, department, status, status_rank, accepted_at, updated_at, attributes)
+            VALUES (@id, @kind, @department, @status, 0, @at, @at, @attributes)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        insert.Parameters.AddWithValue("id", resource.Id);
+        insert.Parameters.AddWithValue("kind", kind.Name);
+        insert.Parameters.AddWithValue("department", resource.Department);
+        insert.Parameters.AddWithValue("status", kind.Initial);
+        insert.Parameters.AddWithValue("at", resource.AcceptedAt);
+        insert.Parameters.Add(new NpgsqlParameter("attributes", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(resource.Attributes) });
+        return await insert.ExecuteNonQueryAsync() == 1;
+    }
+
     public async Task<bool> Apply(StatusKind kind, StatusUpdate update)
     {
         await using (var entry = await database.Command("""

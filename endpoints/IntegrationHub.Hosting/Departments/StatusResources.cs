@@ -97,6 +97,13 @@ public sealed class StatusResources
         return _store.Find(kind, DepartmentRegistry.Normalize(department), id);
     }
 
+    /// <inheritdoc cref="IStatusResourceStore.Start"/>
+    public Task<bool> Start(StatusKind kind, NewStatusResource resource)
+    {
+        Check(kind);
+        return _store.Start(kind, resource with { Department = DepartmentRegistry.Normalize(resource.Department) });
+    }
+
     /// <inheritdoc cref="IStatusResourceStore.Apply"/>
     /// <remarks>
     /// The department is normalised here, as events of conversations begun before ids were lower case still carry
