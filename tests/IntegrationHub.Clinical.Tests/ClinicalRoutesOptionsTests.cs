@@ -70,10 +70,20 @@ public sealed class ClinicalRoutesOptionsTests
             ("Hub:Clinical:Deliveries:MaxAttempts", "0"),
             ("Hub:Clinical:Deliveries:FirstRetryDelay", "00:10:00"),
             ("Hub:Clinical:Deliveries:MaxRetryDelay", "00:01:00"),
-            ("Hub:Clinical:Deliveries:Deadline", "forever")))).Message;
+            ("Hub:Clinical:Deliveries:Deadline", "30")))).Message;
 
         Assert.Contains("Hub:Clinical:Deliveries:MaxAttempts must be a whole number from 1 to 100, got '0'", problems, StringComparison.Ordinal);
         Assert.Contains("Hub:Clinical:Deliveries:MaxRetryDelay (00:01:00) must not be shorter than FirstRetryDelay (00:10:00)", problems, StringComparison.Ordinal);
-        Assert.Contains("Hub:Clinical:Deliveries:Deadline must be a time span", problems, StringComparison.Ordinal);
+        Assert.Contains("Hub:Clinical:Deliveries:Deadline must be a time span (hh:mm:ss", problems, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_deadline_the_status_retention_would_not_outlive_is_refused()
+    {
+        var problems = Assert.Throws<HubSettingsException>(() => ClinicalDeliveryOptions.From(Configuration(
+            ("Hub:Clinical:Deliveries:Deadline", "3.00:00:00"),
+            ("Hub:Clinical:Retention:UnfinishedResources", "2.00:00:00")))).Message;
+
+        Assert.Contains("Hub:Clinical:Deliveries:Deadline (3.00:00:00) must be shorter than Hub:Clinical:Retention:UnfinishedResources", problems, StringComparison.Ordinal);
     }
 }

@@ -12,28 +12,60 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace IntegrationHub.Clinical.Tests;
 
 /// <summary>The Clinical endpoint with a legacy system (an MLLP listener) named as department <c>health</c>'s HL7 v2 destination.</summary>
-public sealed class DeliveriesFixture : ClinicalFixture
+public class DeliveriesFixture : ClinicalFixture
 {
     public const string Archive = "archive";
+    /// <summary>Its legacy system takes longer to ACK than a delivery's deadline.</summary>
+    public const string Records = "records";
+    /// <summary>Its legacy system is not there (a closed port): every attempt fails.</summary>
+    public const string Lapsed = "lapsed";
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(1);
+
     public LegacySystem Legacy { get; } = new();
+    public LegacySystem Slow { get; } = new() { Delay = Deadline * 3 };
     readonly MllpServer _server;
+    readonly MllpServer _slow;
+    readonly int _closedPort;
 
-    public DeliveriesFixture() =>
+    public DeliveriesFixture()
+    {
         _server = MllpServer.Start("legacy", new MllpServerOptions { Address = IPAddress.Loopback }, Legacy, NullLogger.Instance);
+        _slow = MllpServer.Start("slow", new MllpServerOptions { Address = IPAddress.Loopback }, Slow, NullLogger.Instance);
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        _closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
+    }
 
-    protected override IWebHostBuilder Settings(IWebHostBuilder web) => web
-        .UseSetting($"Hub:Departments:{Archive}:RequestsPerMinute", "100000")
-        .UseSetting("Hub:Clinical:Hl7v2:Destinations:his:Host", "127.0.0.1")
-        .UseSetting("Hub:Clinical:Hl7v2:Destinations:his:Port", _server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-        .UseSetting("Hub:Clinical:Hl7v2:Destinations:his:Department", Health)
-        .UseSetting("Hub:Clinical:Hl7v2:Destinations:his:AckTimeout", "00:00:02")
-        .UseSetting($"Hub:Clinical:Routes:{Health}:Hl7v2Destination", "his");
+    protected override IWebHostBuilder Settings(IWebHostBuilder web)
+    {
+        foreach (var department in new[] { Archive, Records, Lapsed })
+            web.UseSetting($"Hub:Departments:{department}:RequestsPerMinute", "100000");
+        foreach (var (name, department, port) in new[] { ("his", Health, _server.Port), ("slow", Records, _slow.Port), ("gone", Lapsed, _closedPort) })
+        {
+            web.UseSetting($"Hub:Clinical:Hl7v2:Destinations:{name}:Host", "127.0.0.1")
+                .UseSetting($"Hub:Clinical:Hl7v2:Destinations:{name}:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .UseSetting($"Hub:Clinical:Hl7v2:Destinations:{name}:Department", department)
+                .UseSetting($"Hub:Clinical:Hl7v2:Destinations:{name}:AckTimeout", "00:00:10")
+                .UseSetting($"Hub:Clinical:Hl7v2:Destinations:{name}:MaxAttempts", "1")
+                .UseSetting($"Hub:Clinical:Routes:{department}:Hl7v2Destination", name);
+        }
+        return web;
+    }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
         await _server.DisposeAsync();
+        await _slow.DisposeAsync();
     }
+}
+
+/// <summary>The same, with a one-second delivery deadline, shorter than the wait before a second attempt.</summary>
+public sealed class DeadlineFixture : DeliveriesFixture
+{
+    protected override IWebHostBuilder Settings(IWebHostBuilder web) => base.Settings(web)
+        .UseSetting("Hub:Clinical:Deliveries:Deadline", "00:00:01")
+        .UseSetting("Hub:Clinical:Deliveries:FirstRetryDelay", "00:10:00");
 }
 
 /// <summary>
@@ -65,12 +97,12 @@ public sealed class DeliveriesApiTests(DeliveriesFixture clinical) : IClassFixtu
         return await clinical.Http.SendAsync(request);
     }
 
-    async Task<JsonElement> Ended(string id)
+    async Task<JsonElement> Ended(string id, string department = ClinicalFixture.Health)
     {
         JsonElement status = default;
         await Eventually.Until(async () =>
         {
-            using var response = await Status(id);
+            using var response = await Status(id, Reader(department));
             status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
             return status.TryGetProperty("status", out var s) && s.GetString() is ClinicalDelivery.Delivered or ClinicalDelivery.Failed;
         }, Patience, $"delivery {id} ended");
@@ -116,10 +148,15 @@ public sealed class DeliveriesApiTests(DeliveriesFixture clinical) : IClassFixtu
         using var first = await Deliver(Patient, key: key);
         var id = await DeliveryId(first);
         await Ended(id);
+        var received = clinical.Legacy.Total;
 
         using var again = await Deliver(Patient, key: key);
         Assert.Equal(id, await DeliveryId(again));
         Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        // Barrier: a new delivery after the replay ends, and only it reached the system.
+        using var next = await Deliver(Patient, key: "dlv-" + Guid.NewGuid().ToString("N"));
+        await Ended(await DeliveryId(next));
+        Assert.Equal(received + 1, clinical.Legacy.Total);
 
         using var other = await Deliver(Patient.Replace("Asha", "Usha", StringComparison.Ordinal), key: key);
         await other.AssertProblem(HttpStatusCode.UnprocessableEntity, "different body");
@@ -195,5 +232,56 @@ public sealed class DeliveriesApiTests(DeliveriesFixture clinical) : IClassFixtu
         using var response = await Status(id, Reader(DeliveriesFixture.Archive));
 
         await response.AssertProblem(HttpStatusCode.NotFound);
+        await Ended(id);
+    }
+}
+
+/// <summary>What a delivery's deadline ends, and what it leaves to the attempt under way.</summary>
+public sealed class DeliveryDeadlineTests(DeadlineFixture clinical) : IClassFixture<DeadlineFixture>
+{
+    static readonly string Patient = ClinicalFixture.Example("patient.json");
+
+    async Task<JsonElement> Ended(string department)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, ClinicalDelivery.Route + "?messageType=ADT^A04") { Content = new StringContent(Patient) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/fhir+json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", clinical.Token(department, ClinicalScopes.Write.Name));
+        using var accepted = await clinical.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("deliveryId").GetString()!;
+        JsonElement status = default;
+        await Eventually.Until(async () =>
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"{ClinicalDelivery.Route}/{id}");
+            get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", clinical.Token(department, ClinicalScopes.Read.Name));
+            using var response = await clinical.Http.SendAsync(get);
+            status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            return status.TryGetProperty("status", out var s) && s.GetString() is ClinicalDelivery.Delivered or ClinicalDelivery.Failed;
+        }, TimeSpan.FromSeconds(30), $"delivery {id} ended");
+        return status;
+    }
+
+    static string[] Steps(JsonElement status) => [.. status.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("step").GetString()!)];
+
+    [Fact]
+    public async Task A_delivery_under_way_at_its_deadline_that_gets_through_ends_as_delivered_not_failed()
+    {
+        var status = await Ended(DeliveriesFixture.Records);
+
+        Assert.Equal(ClinicalDelivery.Delivered, status.GetProperty("status").GetString());
+        Assert.Equal(["accepted", "deadline passed", "delivered"], Steps(status));
+        Assert.Equal(1, clinical.Slow.Received(status.GetProperty("result").GetProperty("controlId").GetString()!));
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_system_is_away_fails_at_its_deadline_and_says_why()
+    {
+        var status = await Ended(DeliveriesFixture.Lapsed);
+
+        Assert.Equal(ClinicalDelivery.Failed, status.GetProperty("status").GetString());
+        Assert.Equal(("accepted", "failed"), (Steps(status)[0], Steps(status)[^1]));
+        var error = status.GetProperty("error").GetString()!;
+        Assert.Contains("not delivered within 00:00:01 (1 attempt(s); the last failure: gone:", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", error, StringComparison.Ordinal);
     }
 }

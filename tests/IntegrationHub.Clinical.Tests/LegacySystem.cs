@@ -25,8 +25,18 @@ public sealed class LegacySystem : IMllpHandler
         lock (_script) return _received.GetValueOrDefault(controlId);
     }
 
-    public ValueTask<MllpReply> Handle(MllpConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    /// <summary>Every message received, whatever its control id.</summary>
+    public int Total
     {
+        get { lock (_script) return _received.Values.Sum(); }
+    }
+
+    /// <summary>How long it takes before it ACKs (a slow system).</summary>
+    public TimeSpan Delay { get; init; }
+
+    public async ValueTask<MllpReply> Handle(MllpConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        if (Delay > TimeSpan.Zero) await Task.Delay(Delay, cancellationToken);
         var controlId = Adapters.Hl7v2.Hl7Parser.Parse(message.Span).Message!.Msh.ControlId;
         string code;
         lock (_script)
@@ -35,8 +45,8 @@ public sealed class LegacySystem : IMllpHandler
             _bytes[controlId] = message.ToArray();
             code = _script.TryGetValue(controlId, out var codes) && codes.Count > 0 ? codes.Dequeue() : "AA";
         }
-        return ValueTask.FromResult(MllpReply.Send(Encoding.ASCII.GetBytes(
-            $"MSH|^~\\&|LIS|LAB|HUB|GOV|20261202||ACK^R01^ACK|L-{controlId}|P|2.5.1\rMSA|{code}|{controlId}\r")));
+        return MllpReply.Send(Encoding.ASCII.GetBytes(
+            $"MSH|^~\\&|LIS|LAB|HUB|GOV|20261202||ACK^R01^ACK|L-{controlId}|P|2.5.1\rMSA|{code}|{controlId}\r"));
     }
 
     public ValueTask<MllpReply> Oversized(MllpConnection connection, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using IntegrationHub.Clinical.Routes;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -167,6 +168,24 @@ public sealed class MllpListenerTests : IAsyncLifetime
         Assert.Contains("the last", failed.Reason, StringComparison.Ordinal);
         Assert.Equal(6, _legacy.Received("DLV-AE")); // 2 attempts of the destination's 3 sends each
         Assert.DoesNotContain(_recorder.OfType<Hl7v2MessageDelivered>(), m => m.DeliveryId == deliveryId);
+    }
+
+    [Fact]
+    public async Task A_delivery_id_another_department_holds_fails_at_once_and_changes_nothing_of_the_first()
+    {
+        var deliveryId = Guid.NewGuid().ToString("N");
+        await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "health", "lab", Hl7v2Messages.OruR01("DLV-ID-1")));
+        await _recorder.WaitFor<Hl7v2MessageDelivered>(m => m.DeliveryId == deliveryId);
+
+        await _host.Bus(_sender).Send(new DeliverHl7v2Message(deliveryId, "archive", "lab", Hl7v2Messages.OruR01("DLV-ID-2")));
+
+        var failed = (Hl7v2MessageDeliveryFailed)(await _recorder.WaitFor<Hl7v2MessageDeliveryFailed>(m => m.DeliveryId == deliveryId)).Message;
+        Assert.Equal("archive", failed.Department);
+        Assert.Contains("is taken by another delivery", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, _legacy.Received("DLV-ID-2"));
+        var status = await _host.Services.GetRequiredKeyedService<EndpointRuntime>(ClinicalEndpoint.EndpointName).Status
+            .Find(ClinicalDelivery.Kind, "health", deliveryId);
+        Assert.Equal(ClinicalDelivery.Delivered, status!.Status);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal sealed class DemoLegacyHl7v2System : IMllpHandler, IAsyncDisposable
             [$"{destination}:Department"] = Department,
             [$"{ClinicalRoutesOptions.SectionName}:{Department}:Hl7v2Destination"] = Destination,
         });
-        builder.Services.AddSingleton(system); // disposed, and its port closed, with the host
+        builder.Services.AddSingleton(_ => system); // made by a factory, so the container disposes it (its port closed) with the host
     }
 
     public static void Map(IEndpointRouteBuilder routes)

@@ -14,7 +14,7 @@ namespace IntegrationHub.Clinical.Hl7v2;
 /// held while it waits for the ACK). Within the attempt the client resends on AE or no ACK as the destination allows
 /// (<c>MaxAttempts</c>, for brief outages); what is still not ACKed ends the attempt as one to make again later, an
 /// AR (or a destination that is not the department's) as refused. The delivery's saga (<see cref="ClinicalDeliverySaga"/>)
-/// decides what follows; on AA this handler publishes <see cref="Hl7v2MessageDelivered"/>.
+/// decides what follows, and publishes <see cref="Hl7v2MessageDelivered"/> on AA.
 /// </summary>
 public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bus, TimeProvider time, ILogger<Hl7v2DeliveryHandler> logger)
     : IHandleMessages<AttemptHl7v2Delivery>
@@ -22,13 +22,24 @@ public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bu
     public async Task Handle(AttemptHl7v2Delivery attempt)
     {
         var message = attempt.Delivery;
-        var (outcome, detail, delivered) = await Deliver(message, attempt.Attempt);
-        if (delivered is not null)
-            await bus.Publish(delivered);
-        else
+        DeliveryOutcome outcome;
+        string detail;
+        Hl7v2MessageDelivered? delivered;
+        try
+        {
+            (outcome, detail, delivered) = await Deliver(message, attempt.Attempt);
+        }
+        catch (Exception e)
+        {
+            // Every attempt answers its saga: an unexpected fault is one more attempt to make later (its type only: no data).
+            logger.LogError(e, "HL7 v2 delivery {DeliveryId} of {Department}, attempt {Attempt}, failed unexpectedly", message.DeliveryId,
+                message.Department, attempt.Attempt);
+            (outcome, detail, delivered) = (DeliveryOutcome.Retry, $"the attempt failed in the hub ({e.GetType().Name})", null);
+        }
+        if (delivered is null)
             logger.LogWarning("HL7 v2 delivery {DeliveryId} of {Department}, attempt {Attempt}: {Outcome}: {Why}", message.DeliveryId,
                 message.Department, attempt.Attempt, outcome, detail);
-        await bus.SendLocal(new DeliveryAttempted(message.DeliveryId, attempt.Attempt, outcome, detail, delivered?.WebhookData().ToJsonString()));
+        await bus.SendLocal(new DeliveryAttempted(attempt.Key, attempt.Attempt, outcome, detail, Hl7v2: delivered));
     }
 
     async Task<(DeliveryOutcome Outcome, string Detail, Hl7v2MessageDelivered? Delivered)> Deliver(DeliverHl7v2Message message, int attempt)
@@ -47,8 +58,11 @@ public sealed class Hl7v2DeliveryHandler(Hl7v2Destinations destinations, IBus bu
         if (delivery.Outcome != MllpOutcome.Accepted)
         {
             // The receiver's own texts (MSA-3, ERR) may quote the patient: only codes and places are logged and kept.
-            var why = delivery.Outcome == MllpOutcome.NoAck ? delivery.Detail : ErrorCodes(delivery.Ack);
-            var detail = $"{destination.Name} ({destination.Host}:{destination.Port}): " +
+            // The system's address is the hub's business: departments read the reason in a webhook.
+            var why = delivery.Outcome == MllpOutcome.NoAck
+                ? delivery.Detail?.Replace($"{destination.Host}:{destination.Port}", "the system", StringComparison.OrdinalIgnoreCase)
+                : ErrorCodes(delivery.Ack);
+            var detail = $"{destination.Name}: " +
                          (delivery.Outcome == MllpOutcome.Rejected ? $"rejected ({delivery.AckCode})" : $"{delivery.Outcome} after {delivery.Attempts} send(s)") +
                          (why is { Length: > 0 } ? ": " + why : "");
             return (delivery.Outcome == MllpOutcome.Rejected ? DeliveryOutcome.Refused : DeliveryOutcome.Retry, detail, null);

@@ -39,6 +39,15 @@ public sealed class ClinicalDeliveryOptions
         var deadline = Span(section, nameof(Deadline), defaults.Deadline, problems);
         if (max < first)
             problems.Add($"{SectionName}:{nameof(MaxRetryDelay)} ({max}) must not be shorter than {nameof(FirstRetryDelay)} ({first})");
+        // A running delivery's status resource must outlive its deadline, or the delivery would end with no status to show it.
+        foreach (var retention in new[] { ClinicalOptions.SectionName + ":Retention", Hosting.Retention.RetentionOptions.SharedSectionName })
+        {
+            if (configuration[$"{retention}:UnfinishedResources"] is not { } kept) continue;
+            if (TimeSpan.TryParse(kept, CultureInfo.InvariantCulture, out var unfinished) && unfinished <= deadline)
+                problems.Add($"{SectionName}:{nameof(Deadline)} ({deadline}) must be shorter than {retention}:UnfinishedResources ({unfinished}), " +
+                             "which forgets deliveries still under way");
+            break;
+        }
         HubSettingsException.ThrowIfAny(problems);
         return new ClinicalDeliveryOptions { MaxAttempts = attempts, FirstRetryDelay = first, MaxRetryDelay = max, Deadline = deadline };
     }
@@ -46,9 +55,11 @@ public sealed class ClinicalDeliveryOptions
     static TimeSpan Span(IConfigurationSection section, string name, TimeSpan fallback, List<string> problems)
     {
         if (section[name] is not { } text) return fallback;
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero && value <= TimeSpan.FromDays(30))
+        // A bare number would be read as days ("30" = 30 days): a time needs its colons.
+        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value)
+            && value > TimeSpan.Zero && value <= TimeSpan.FromDays(30))
             return value;
-        problems.Add($"{SectionName}:{name} must be a time span above zero and at most 30 days, such as 00:00:30, got '{text}'");
+        problems.Add($"{SectionName}:{name} must be a time span (hh:mm:ss, or d.hh:mm:ss) above zero and at most 30 days, such as 00:00:30, got '{text}'");
         return fallback;
     }
 }

@@ -17,8 +17,14 @@ namespace IntegrationHub.Clinical.Routes;
 /// <c>/api/v1/clinical/deliveries/{id}</c>: begun → the deadline requested → attempt 1 (made outside the saga, by
 /// <see cref="FhirRouteHandler"/> or <see cref="Hl7v2DeliveryHandler"/>) → delivered, or a failure that may pass later
 /// (another attempt after a growing delay, a timeout: no handler waits), or a refusal. Every end publishes one event
-/// (delivered: by the handler, which knows what was written; failed: <see cref="FhirBundleDeliveryFailed"/>,
-/// <see cref="Hl7v2MessageDeliveryFailed"/>), moves the status to its final value and completes the saga.
+/// (<see cref="FhirBundleDelivered"/>, <see cref="Hl7v2MessageDelivered"/>, <see cref="FhirBundleDeliveryFailed"/>,
+/// <see cref="Hl7v2MessageDeliveryFailed"/>), moves the status to its final value and completes the saga. The deadline
+/// ends a delivery waiting for its next attempt at once; one with an attempt under way ends with that attempt — as
+/// delivered when it got through — so the hub never reports as failed what the other system received.
+/// <para>
+/// A delivery is its department's: sagas are keyed by department and id, and an id another department's delivery
+/// already holds fails at once (ids of status resources are unique across the hub).
+/// </para>
 /// </summary>
 public sealed class ClinicalDeliverySaga(IBus bus, EndpointRuntime<ClinicalEndpoint> clinical, ClinicalDeliveryOptions options,
     ClinicalRoutesOptions routes, IMessageContext context, TimeProvider time, ILogger<ClinicalDeliverySaga> logger) : Saga<ClinicalDeliveryData>,
@@ -30,11 +36,11 @@ public sealed class ClinicalDeliverySaga(IBus bus, EndpointRuntime<ClinicalEndpo
 {
     protected override void CorrelateMessages(ICorrelationConfig<ClinicalDeliveryData> config)
     {
-        config.Correlate<DeliverFhirBundle>(m => m.DeliveryId, d => d.DeliveryId);
-        config.Correlate<DeliverHl7v2Message>(m => m.DeliveryId, d => d.DeliveryId);
-        config.Correlate<DeliveryAttempted>(m => m.DeliveryId, d => d.DeliveryId);
-        config.Correlate<RetryDelivery>(m => m.DeliveryId, d => d.DeliveryId);
-        config.Correlate<DeliveryDeadlinePassed>(m => m.DeliveryId, d => d.DeliveryId);
+        config.Correlate<DeliverFhirBundle>(m => ClinicalDelivery.Key(m.Department, m.DeliveryId), d => d.Key);
+        config.Correlate<DeliverHl7v2Message>(m => ClinicalDelivery.Key(m.Department, m.DeliveryId), d => d.Key);
+        config.Correlate<DeliveryAttempted>(m => m.Key, d => d.Key);
+        config.Correlate<RetryDelivery>(m => m.Key, d => d.Key);
+        config.Correlate<DeliveryDeadlinePassed>(m => m.Key, d => d.Key);
     }
 
     public Task Handle(DeliverFhirBundle message) =>
@@ -51,41 +57,57 @@ public sealed class ClinicalDeliverySaga(IBus bus, EndpointRuntime<ClinicalEndpo
 
     async Task Begin(string deliveryId, string department, string target, string destination, Action<ClinicalDeliveryData> payload)
     {
-        if (!IsNew) return; // a redelivered start changes nothing
+        if (!IsNew)
+        {
+            // A redelivered start, or another command reusing a running delivery's id: either way nothing new starts.
+            logger.LogInformation("Delivery {DeliveryId} of {Department} is under way; a second start with its id changes nothing", deliveryId, department);
+            return;
+        }
+        department = Hosting.Departments.DepartmentRegistry.Normalize(department);
         var earlier = await clinical.Status.Find(ClinicalDelivery.Kind, department, deliveryId);
         if (earlier is not null && ClinicalDelivery.Kind.IsFinal(earlier.Status))
         {
-            logger.LogInformation("Delivery {DeliveryId} of {Department} ended before ({Status}); it is not made again", deliveryId, department, earlier.Status);
+            logger.LogWarning("Delivery {DeliveryId} of {Department} ended before ({Status}); it is not made again (send it with a new id)",
+                deliveryId, department, earlier.Status);
             MarkAsComplete();
             return;
         }
 
+        Data.Key = ClinicalDelivery.Key(department, deliveryId);
         Data.DeliveryId = deliveryId;
         Data.Department = department;
         Data.Target = target;
         Data.Destination = destination;
         payload(Data);
         // A delivery a department asked for over HTTP has its resource already; one an HL7 v2 message began gets it here.
-        if (earlier is null)
-            await clinical.Status.Start(ClinicalDelivery.Kind, new NewStatusResource(deliveryId, department, time.GetUtcNow(),
-                ClinicalDelivery.Attributes(target, destination, Data.PatientId), ClinicalDelivery.EventRoute, IdempotencyKey: null, BodyHash: ""));
-        await bus.DeferLocal(options.Deadline, new DeliveryDeadlinePassed(deliveryId));
+        if (earlier is null && !await clinical.Status.Start(ClinicalDelivery.Kind, new NewStatusResource(deliveryId, department, time.GetUtcNow(),
+                ClinicalDelivery.Attributes(target, destination, Data.PatientId), ClinicalDelivery.EventRoute, IdempotencyKey: null, BodyHash: "")))
+        {
+            await Fail($"the delivery id '{deliveryId}' is taken by another delivery; send it with another id", status: false);
+            return;
+        }
+        await bus.DeferLocal(options.Deadline, new DeliveryDeadlinePassed(Data.Key));
         await Attempt(1);
     }
 
     public async Task Handle(DeliveryAttempted message)
     {
-        if (message.Attempt != Data.Attempt) return; // an earlier attempt's late answer: that attempt was given up
+        if (message.Attempt != Data.Attempt || !Data.AttemptUnderWay) return; // a redelivered answer: this attempt was answered
+        Data.AttemptUnderWay = false;
 
         if (message.Outcome == DeliveryOutcome.Delivered)
         {
-            await Status(ClinicalDelivery.Delivered, "delivered", $"attempt {message.Attempt}: {message.Detail}", result: message.Result);
-            MarkAsComplete();
+            await Delivered(message);
             return;
         }
         if (message.Outcome == DeliveryOutcome.Refused)
         {
             await Fail($"refused: {message.Detail}");
+            return;
+        }
+        if (Data.DeadlinePassed)
+        {
+            await Fail($"not delivered within {options.Deadline} ({message.Attempt} attempt(s); the last failure: {message.Detail})");
             return;
         }
         if (message.Attempt >= options.MaxAttempts)
@@ -97,29 +119,50 @@ public sealed class ClinicalDeliverySaga(IBus bus, EndpointRuntime<ClinicalEndpo
         Data.LastFailure = message.Detail;
         var delay = options.DelayBefore(message.Attempt + 1);
         await Status(ClinicalDelivery.Retrying, $"attempt {message.Attempt} failed", $"{message.Detail}; attempt {message.Attempt + 1} in {delay}");
-        await bus.DeferLocal(delay, new RetryDelivery(Data.DeliveryId, message.Attempt + 1));
+        await bus.DeferLocal(delay, new RetryDelivery(Data.Key, message.Attempt + 1));
     }
 
     public async Task Handle(RetryDelivery message)
     {
-        if (message.Attempt != Data.Attempt + 1) return; // a timeout delivered twice
+        if (message.Attempt != Data.Attempt + 1 || Data.AttemptUnderWay) return; // a timeout delivered twice
         await Attempt(message.Attempt);
     }
 
-    public Task Handle(DeliveryDeadlinePassed message) =>
-        Fail($"not delivered within {options.Deadline} ({Data.Attempt} attempt(s)" + (Data.LastFailure is { } last ? $"; the last failure: {last})" : ")"));
+    public async Task Handle(DeliveryDeadlinePassed message)
+    {
+        if (Data.DeadlinePassed) return;
+        if (!Data.AttemptUnderWay)
+        {
+            await Fail($"not delivered within {options.Deadline} ({Data.Attempt} attempt(s)" + (Data.LastFailure is { } last ? $"; the last failure: {last})" : ")"));
+            return;
+        }
+        // The system may be taking the data right now: the attempt's answer ends the delivery, and no other follows.
+        Data.DeadlinePassed = true;
+        await Status(ClinicalDelivery.Accepted, "deadline passed", $"attempt {Data.Attempt} is under way: its answer ends the delivery");
+    }
+
+    async Task Delivered(DeliveryAttempted message)
+    {
+        if (message.Fhir is { } fhir) await bus.Publish(fhir);
+        if (message.Hl7v2 is { } hl7v2) await bus.Publish(hl7v2);
+        var result = (message.Fhir?.WebhookData() ?? message.Hl7v2?.WebhookData())?.ToJsonString();
+        await Status(ClinicalDelivery.Delivered, "delivered", $"attempt {message.Attempt}: {message.Detail}", result: result);
+        MarkAsComplete();
+    }
 
     async Task Attempt(int attempt)
     {
         Data.Attempt = attempt;
+        Data.AttemptUnderWay = true;
         if (Data.Target == ClinicalDelivery.Fhir)
-            await bus.SendLocal(new AttemptFhirDelivery(new DeliverFhirBundle(Data.DeliveryId, Data.Department, Data.PatientId, Data.Version,
+            await bus.SendLocal(new AttemptFhirDelivery(Data.Key, new DeliverFhirBundle(Data.DeliveryId, Data.Department, Data.PatientId, Data.Version,
                 Data.UpdatesPatient, Data.Payload), attempt));
         else
-            await bus.SendLocal(new AttemptHl7v2Delivery(new DeliverHl7v2Message(Data.DeliveryId, Data.Department, Data.Destination, Data.Payload), attempt));
+            await bus.SendLocal(new AttemptHl7v2Delivery(Data.Key, new DeliverHl7v2Message(Data.DeliveryId, Data.Department, Data.Destination, Data.Payload), attempt));
     }
 
-    async Task Fail(string reason)
+    /// <param name="status">False when the delivery has no status resource of its department's to move on.</param>
+    async Task Fail(string reason, bool status = true)
     {
         var at = time.GetUtcNow();
         logger.LogWarning("Delivery {DeliveryId} of {Department} to {Target} {Destination} failed: {Reason}", Data.DeliveryId, Data.Department,
@@ -128,7 +171,7 @@ public sealed class ClinicalDeliverySaga(IBus bus, EndpointRuntime<ClinicalEndpo
             await bus.Publish(new FhirBundleDeliveryFailed(Data.DeliveryId, Data.Department, Data.PatientId, Data.Version, reason, Data.Attempt, at));
         else
             await bus.Publish(new Hl7v2MessageDeliveryFailed(Data.DeliveryId, Data.Department, Data.Destination, reason, Data.Attempt, at));
-        await Status(ClinicalDelivery.Failed, "failed", reason, error: reason);
+        if (status) await Status(ClinicalDelivery.Failed, "failed", reason, error: reason);
         MarkAsComplete();
     }
 
@@ -139,6 +182,8 @@ public sealed class ClinicalDeliverySaga(IBus bus, EndpointRuntime<ClinicalEndpo
 
 public sealed class ClinicalDeliveryData : SagaData
 {
+    /// <summary><see cref="ClinicalDelivery.Key"/>: department and delivery id.</summary>
+    public string Key { get; set; } = "";
     public string DeliveryId { get; set; } = "";
     public string Department { get; set; } = "";
     public string Target { get; set; } = "";
@@ -151,6 +196,8 @@ public sealed class ClinicalDeliveryData : SagaData
     public string Payload { get; set; } = "";
 
     public int Attempt { get; set; }
+    public bool AttemptUnderWay { get; set; }
+    public bool DeadlinePassed { get; set; }
     public string? LastFailure { get; set; }
 }
 
@@ -170,6 +217,9 @@ public static class ClinicalDelivery
 
     public static StatusKind Kind { get; } = new("delivery", [Accepted, Retrying], [Delivered, Failed], Route, IdAlias: "deliveryId");
 
+    /// <summary>What a delivery's saga is found by: its department and its id (another department may choose the same id).</summary>
+    public static string Key(string department, string deliveryId) => $"{Hosting.Departments.DepartmentRegistry.Normalize(department)}/{deliveryId}";
+
     /// <summary>The delivery of a clinical event to one of the department's routes: its id is the event's, then the target.</summary>
     public static string IdFor(string eventId, string target) => $"{eventId}:{target}";
 
@@ -184,18 +234,20 @@ public static class ClinicalDelivery
 public enum DeliveryOutcome
 {
     Delivered,
-    /// <summary>It may pass later: the saga tries again after a delay, until its attempts or deadline run out.</summary>
+    /// <summary>It may pass later (an unexpected fault in the attempt too): the saga tries again after a delay, until its attempts or deadline run out.</summary>
     Retry,
     /// <summary>The system refuses it as it is: trying again would not change that.</summary>
     Refused,
 }
 
 // Messages the Clinical endpoint sends itself; no other endpoint sees them.
-public sealed record AttemptFhirDelivery(DeliverFhirBundle Delivery, int Attempt);
-public sealed record AttemptHl7v2Delivery(DeliverHl7v2Message Delivery, int Attempt);
+public sealed record AttemptFhirDelivery(string Key, DeliverFhirBundle Delivery, int Attempt);
+public sealed record AttemptHl7v2Delivery(string Key, DeliverHl7v2Message Delivery, int Attempt);
 
 /// <param name="Detail">What happened, for the timeline: statuses and codes, never the data.</param>
-/// <param name="Result">When delivered, the delivered event's webhook data (JSON), the status resource's result.</param>
-public sealed record DeliveryAttempted(string DeliveryId, int Attempt, DeliveryOutcome Outcome, string Detail, string? Result = null);
-public sealed record RetryDelivery(string DeliveryId, int Attempt);
-public sealed record DeliveryDeadlinePassed(string DeliveryId);
+/// <param name="Fhir">When a FHIR delivery got through: the event the saga publishes (the handler knows what was written).</param>
+/// <param name="Hl7v2">The same for an HL7 v2 delivery.</param>
+public sealed record DeliveryAttempted(string Key, int Attempt, DeliveryOutcome Outcome, string Detail, FhirBundleDelivered? Fhir = null,
+    Hl7v2MessageDelivered? Hl7v2 = null);
+public sealed record RetryDelivery(string Key, int Attempt);
+public sealed record DeliveryDeadlinePassed(string Key);

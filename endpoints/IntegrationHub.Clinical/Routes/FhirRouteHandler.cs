@@ -37,17 +37,26 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
         {
             delivered = await Deliver(message);
         }
-        catch (Exception e) when (e is FhirServerUnavailableException or FhirDeliveryRefusedException)
+        catch (Exception e)
         {
-            var outcome = e is FhirServerUnavailableException ? DeliveryOutcome.Retry : DeliveryOutcome.Refused;
-            logger.LogInformation("FHIR delivery {DeliveryId} of {Department}, attempt {Attempt}: {Outcome}: {Why}", message.DeliveryId,
-                message.Department, attempt.Attempt, outcome, e.Message);
-            await bus.SendLocal(new DeliveryAttempted(message.DeliveryId, attempt.Attempt, outcome, e.Message));
+            // Every attempt answers its saga: an unexpected fault is one more attempt to make later (its type only: no data).
+            var (outcome, why) = e switch
+            {
+                FhirDeliveryRefusedException => (DeliveryOutcome.Refused, e.Message),
+                FhirServerUnavailableException => (DeliveryOutcome.Retry, e.Message),
+                _ => (DeliveryOutcome.Retry, $"FHIR delivery {message.DeliveryId}: the attempt failed in the hub ({e.GetType().Name})"),
+            };
+            if (outcome == DeliveryOutcome.Retry && e is not FhirServerUnavailableException)
+                logger.LogError(e, "FHIR delivery {DeliveryId} of {Department}, attempt {Attempt}, failed unexpectedly", message.DeliveryId,
+                    message.Department, attempt.Attempt);
+            else
+                logger.LogInformation("FHIR delivery {DeliveryId} of {Department}, attempt {Attempt}: {Outcome}: {Why}", message.DeliveryId,
+                    message.Department, attempt.Attempt, outcome, why);
+            await bus.SendLocal(new DeliveryAttempted(attempt.Key, attempt.Attempt, outcome, why));
             return;
         }
-        await bus.Publish(delivered);
-        await bus.SendLocal(new DeliveryAttempted(message.DeliveryId, attempt.Attempt, DeliveryOutcome.Delivered,
-            $"{delivered.Resources} resources written" + (delivered.PatientKept ? ", the server's Patient kept" : ""), delivered.WebhookData().ToJsonString()));
+        await bus.SendLocal(new DeliveryAttempted(attempt.Key, attempt.Attempt, DeliveryOutcome.Delivered,
+            $"{delivered.Resources} resources written" + (delivered.PatientKept ? ", the server's Patient kept" : ""), Fhir: delivered));
     }
 
     async Task<FhirBundleDelivered> Deliver(DeliverFhirBundle message)
@@ -234,7 +243,7 @@ public sealed class FhirRouteHandler(ClinicalRoutesOptions routes, FhirAdapter f
     {
         var status = (int)response.StatusCode;
         if (status is >= 200 and < 300) return;
-        var why = $"FHIR delivery {message.DeliveryId}: {what} answered {status} {response.ReasonPhrase}";
+        var why = $"FHIR delivery {message.DeliveryId}: {what} answered {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}".TrimEnd();
         if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed
                 or HttpStatusCode.TooManyRequests)
             throw new FhirServerUnavailableException(why + (status == 412 ? " (the Patient changed on the server since it was read: read again)" : ""));
