@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(ClinicalCommands.CreateTranslate());
         root.Subcommands.Add(ClinicalCommands.CreateValidate());
         root.Subcommands.Add(Hl7Commands.Create());
+        root.Subcommands.Add(AbdmCommands.Create());
         return root;
     }
 

@@ -31,7 +31,7 @@ internal static class Hl7Commands
         var command = new Command("parse", "Print a message's segments and fields as a tree, with its problems (exit code 1 when it has any)") { input };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, _) =>
         {
-            var parsed = Hl7Parser.Parse(await Read(parseResult.GetValue(input)!, cancellationToken));
+            var parsed = Hl7Parser.Parse(await InputFiles.Read(parseResult.GetValue(input)!, MaxInputBytes, cancellationToken));
             await output.WriteAsync(Hl7Tree.Write(parsed));
             if (parsed.Message is null)
                 throw new HubCtlException("no MSH segment: this is not an HL7 v2 message", ExitCodes.Failed);
@@ -52,7 +52,7 @@ internal static class Hl7Commands
         {
             var (host, port) = HostAndPort(parseResult.GetValue(to)!);
             var wait = Duration(parseResult.GetValue(timeout)!);
-            var message = await Read(parseResult.GetValue(input)!, cancellationToken);
+            var message = await InputFiles.Read(parseResult.GetValue(input)!, MaxInputBytes, cancellationToken);
             if (Hl7Parser.Parse(message).Message?.Msh.ControlId is not { Length: > 0 })
                 throw new HubCtlException("the input has no MSH segment with a control id (MSH-10): not an HL7 v2 message", ExitCodes.Failed);
             RemoteCertificateValidationCallback? accept = null;
@@ -75,28 +75,6 @@ internal static class Hl7Commands
                 : $"{delivery.AckCode}: {delivery.Detail ?? "the receiver did not accept the message"}", ExitCodes.Failed);
         }, cancellationToken));
         return command;
-    }
-
-    static async Task<byte[]> Read(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var stream = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > MaxInputBytes)
-                    throw new HubCtlException($"{path}: larger than {MaxInputBytes} bytes", ExitCodes.Failed);
-                buffer.Write(chunk, 0, read);
-            }
-            return buffer.ToArray();
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            throw new HubCtlException($"{path}: {e.Message}", ExitCodes.Failed);
-        }
     }
 
     static (string Host, int Port) HostAndPort(string value)
