@@ -27,7 +27,7 @@ public sealed record BenchOptions(
     int FhirValidate = 1000)
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|hl7fhir|mllp|all> [options]
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|hl7fhir|fidelius|mllp|all> [options]
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
@@ -47,8 +47,8 @@ public sealed record BenchOptions(
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "hl7fhir" or "mllp" or "all"))
-            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, hl7fhir, mllp or all");
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "hl7fhir" or "fidelius" or "mllp" or "all"))
+            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, hl7fhir, fidelius, mllp or all");
 
         var values = new Dictionary<string, int>
         {

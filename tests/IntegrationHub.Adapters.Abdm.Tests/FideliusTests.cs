@@ -162,6 +162,27 @@ public sealed class FideliusTests
     }
 
     [Fact]
+    public void A_point_of_small_order_is_refused_before_any_agreement()
+    {
+        // (A/3, 0): Montgomery's (0, 0) in Weierstrass form, of order 2 — on the curve, but it would fix the secret.
+        const string OrderTwo = "BCqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqrSRRAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+        var refused = Assert.Throws<FideliusException>(() =>
+            Fidelius.Encrypt("x"u8, SenderNonce, RequesterNonce, SenderPrivateKey, OrderTwo));
+        Assert.Contains("small order", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_derived_key_seals_and_opens_like_encrypt_and_decrypt()
+    {
+        var sealedText = Fidelius.SenderKey(SenderNonce, RequesterNonce, SenderPrivateKey, RequesterPublicKey).Seal(Encoding.UTF8.GetBytes(Plaintext));
+
+        Assert.Equal(Ciphertext, sealedText);
+        Assert.Equal(Plaintext, Encoding.UTF8.GetString(
+            Fidelius.RequesterKey(RequesterNonce, SenderNonce, RequesterPrivateKey, SenderX509PublicKey).Open(sealedText)));
+    }
+
+    [Fact]
     public void A_private_key_of_the_wrong_size_or_zero_is_refused()
     {
         foreach (var key in new[] { new byte[40], new byte[32] })

@@ -206,6 +206,18 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
                 Assert.DoesNotContain(personal, _hostOutput.ToString());
     }
 
+    /// <summary>The README's ABDM part: hubctl abdm decrypts the example (fidelius-cli's published vector) and makes key material.</summary>
+    [Fact]
+    public async Task Readme_abdm_demo_decrypts_the_example_payload_and_makes_keys()
+    {
+        var decrypted = JsonDocument.Parse(await Hubctl("abdm", "decrypt", RepositoryFiles.PathOf("docs", "examples", "abdm", "fidelius-decrypt.json"))).RootElement;
+        Assert.Equal("Wormtail should never have been Potter cottage's secret keeper.", decrypted.GetProperty("decryptedData").GetString());
+
+        var keys = JsonDocument.Parse(await Hubctl("abdm", "keys")).RootElement;
+        Assert.Equal(88, keys.GetProperty("publicKey").GetString()!.Length);
+        Assert.Equal(412, keys.GetProperty("x509PublicKey").GetString()!.Length);
+    }
+
     void StartHost()
     {
         var start = ProgramRun.StartInfo(Dll("HostDll"));

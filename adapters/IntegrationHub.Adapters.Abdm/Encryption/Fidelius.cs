@@ -18,7 +18,6 @@ public static class Fidelius
     public const int NonceBytes = 32;
     const int SaltBytes = 20;
     const int IvBytes = 12;
-    const int TagBytes = 16;
     const int KeyBytes = 32;
 
     /// <summary>A new ephemeral key pair and nonce: one per transfer and side.</summary>
@@ -30,44 +29,30 @@ public static class Fidelius
     }
 
     /// <summary>The sender's side (fidelius-cli <c>encrypt</c>): base64 of ciphertext‖tag.</summary>
-    public static string Encrypt(ReadOnlySpan<byte> plaintext, string senderNonce, string requesterNonce, string senderPrivateKey, string requesterPublicKey)
-    {
-        var key = Key(senderNonce, requesterNonce, "senderNonce", "requesterNonce", senderPrivateKey, "senderPrivateKey", requesterPublicKey,
-            "requesterPublicKey", out var iv);
-        var output = new byte[plaintext.Length + TagBytes];
-        using var aes = new AesGcm(key, TagBytes);
-        aes.Encrypt(iv, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length));
-        return Convert.ToBase64String(output);
-    }
+    public static string Encrypt(ReadOnlySpan<byte> plaintext, string senderNonce, string requesterNonce, string senderPrivateKey, string requesterPublicKey) =>
+        SenderKey(senderNonce, requesterNonce, senderPrivateKey, requesterPublicKey).Seal(plaintext);
 
     /// <summary>The requester's side (fidelius-cli <c>decrypt</c>): the plaintext, once the GCM tag proves it unaltered.</summary>
     public static byte[] Decrypt(string encryptedData, string requesterNonce, string senderNonce, string requesterPrivateKey, string senderPublicKey)
     {
-        var data = Base64(encryptedData, "encryptedData");
-        if (data.Length < TagBytes)
-            throw new FideliusException("encryptedData", $"shorter than the {TagBytes}-byte authentication tag: not Fidelius data");
-        var key = Key(senderNonce, requesterNonce, "senderNonce", "requesterNonce", requesterPrivateKey, "requesterPrivateKey", senderPublicKey,
-            "senderPublicKey", out var iv);
-        var plaintext = new byte[data.Length - TagBytes];
-        using var aes = new AesGcm(key, TagBytes);
-        try
-        {
-            aes.Decrypt(iv, data.AsSpan(0, plaintext.Length), data.AsSpan(plaintext.Length), plaintext);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw new FideliusException("encryptedData",
-                "the authentication tag does not match: the data was altered, or the keys or nonces are not the ones it was encrypted with");
-        }
-        return plaintext;
+        var data = FideliusKey.Ciphertext(encryptedData);
+        return RequesterKey(requesterNonce, senderNonce, requesterPrivateKey, senderPublicKey).Open(data);
     }
+
+    /// <summary>The sender's key for one transfer (the key agreement and derivation, done once): <see cref="FideliusKey.Seal"/> encrypts.</summary>
+    public static FideliusKey SenderKey(string senderNonce, string requesterNonce, string senderPrivateKey, string requesterPublicKey) =>
+        Key(senderNonce, requesterNonce, "senderNonce", "requesterNonce", senderPrivateKey, "senderPrivateKey", requesterPublicKey, "requesterPublicKey");
+
+    /// <summary>The requester's key for one transfer: <see cref="FideliusKey.Open(string)"/> decrypts.</summary>
+    public static FideliusKey RequesterKey(string requesterNonce, string senderNonce, string requesterPrivateKey, string senderPublicKey) =>
+        Key(senderNonce, requesterNonce, "senderNonce", "requesterNonce", requesterPrivateKey, "requesterPrivateKey", senderPublicKey, "senderPublicKey");
 
     /// <summary>A data push's <c>checksum</c>: MD5 of the content before encryption, base64 (as ABDM's reference HIP sends it).</summary>
     public static string Checksum(ReadOnlySpan<byte> plaintext) => Convert.ToBase64String(MD5.HashData(plaintext));
 
     /// <summary>The AES key and IV both sides derive: the order of the nonces does not matter (XOR).</summary>
-    static byte[] Key(string senderNonce, string requesterNonce, string senderNonceField, string requesterNonceField, string ownPrivateKey,
-        string privateField, string peerPublicKey, string publicField, out byte[] iv)
+    static FideliusKey Key(string senderNonce, string requesterNonce, string senderNonceField, string requesterNonceField, string ownPrivateKey,
+        string privateField, string peerPublicKey, string publicField)
     {
         // Every field's problem at once, so that one run of hubctl says all that is wrong.
         var problems = new List<FideliusException>();
@@ -93,8 +78,7 @@ public static class Fidelius
         var secret = FideliusCurve.SharedSecret(own!, peer!, publicField);
         var x = new byte[NonceBytes];
         for (var i = 0; i < NonceBytes; i++) x[i] = (byte)(a![i] ^ b![i]);
-        iv = x[^IvBytes..];
-        return HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, KeyBytes, x[..SaltBytes], []);
+        return new FideliusKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, KeyBytes, x[..SaltBytes], []), x[^IvBytes..]);
     }
 
     static byte[] Nonce(string text, string field)
@@ -103,18 +87,71 @@ public static class Fidelius
         return nonce.Length == NonceBytes ? nonce : throw new FideliusException(field, $"a nonce is {NonceBytes} bytes, this one is {nonce.Length}");
     }
 
-    static byte[] Base64(string? text, string field)
+    internal static byte[] Base64(string? text, string field)
     {
         if (string.IsNullOrWhiteSpace(text))
             throw new FideliusException(field, "missing");
+        var trimmed = text.AsSpan().Trim();
+        // Into an array of the exact size: the span decoder is about twice as fast as FromBase64String on large data.
+        var padding = trimmed.Length > 0 && trimmed[^1] == '=' ? trimmed.Length > 1 && trimmed[^2] == '=' ? 2 : 1 : 0;
+        var bytes = new byte[Math.Max(0, trimmed.Length / 4 * 3 - padding)];
+        if (trimmed.Length % 4 == 0 && Convert.TryFromBase64Chars(trimmed, bytes, out var written) && written == bytes.Length)
+            return bytes;
         try
         {
-            return Convert.FromBase64String(text.Trim());
+            return Convert.FromBase64String(text.Trim()); // base64 with whitespace inside, which the fast path does not take
         }
         catch (FormatException)
         {
             throw new FideliusException(field, "not base64");
         }
+    }
+}
+
+/// <summary>
+/// The AES-256-GCM key and IV of one transfer, derived from the key agreement and the nonces: what encrypts and
+/// decrypts the bulk. ABDM encrypts every entry of a transfer with the same key material, so the same key and IV.
+/// </summary>
+public sealed class FideliusKey
+{
+    const int TagBytes = 16;
+    readonly byte[] _key;
+    readonly byte[] _iv;
+
+    internal FideliusKey(byte[] key, byte[] iv) => (_key, _iv) = (key, iv);
+
+    /// <summary>base64(ciphertext‖tag).</summary>
+    public string Seal(ReadOnlySpan<byte> plaintext)
+    {
+        var output = new byte[plaintext.Length + TagBytes];
+        using var aes = new AesGcm(_key, TagBytes);
+        aes.Encrypt(_iv, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length));
+        return Convert.ToBase64String(output);
+    }
+
+    public byte[] Open(string encryptedData) => Open(Ciphertext(encryptedData));
+
+    internal byte[] Open(byte[] data)
+    {
+        var plaintext = new byte[data.Length - TagBytes];
+        using var aes = new AesGcm(_key, TagBytes);
+        try
+        {
+            aes.Decrypt(_iv, data.AsSpan(0, plaintext.Length), data.AsSpan(plaintext.Length), plaintext);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new FideliusException("encryptedData",
+                "the authentication tag does not match: the data was altered, or the keys or nonces are not the ones it was encrypted with");
+        }
+        return plaintext;
+    }
+
+    internal static byte[] Ciphertext(string encryptedData)
+    {
+        var data = Fidelius.Base64(encryptedData, "encryptedData");
+        return data.Length >= TagBytes ? data
+            : throw new FideliusException("encryptedData", $"shorter than the {TagBytes}-byte authentication tag: not Fidelius data");
     }
 }
 

@@ -73,12 +73,12 @@ internal static class FideliusCurve
         try
         {
             if (bytes.Length == 2 * SecretBytes + 1 && bytes[0] == 0x04)
-                point = Domain.Curve.DecodePoint(bytes);
+                point = Point(bytes);
             else if (PublicKeyFactory.CreateKey(SubjectPublicKeyInfo.GetInstance(bytes)) is ECPublicKeyParameters x509)
             {
                 if (!x509.Parameters.Curve.Equals(Domain.Curve) || !x509.Parameters.G.Equals(Domain.G))
                     throw new FideliusException(field, "the X.509 public key is on another curve than Curve25519 (Weierstrass form)");
-                point = Domain.Curve.DecodePoint(x509.Q.GetEncoded(compressed: false));
+                point = Point(x509.Q.GetEncoded(compressed: false));
             }
             else
                 throw new FideliusException(field, "the X.509 public key is not an elliptic-curve key");
@@ -88,10 +88,28 @@ internal static class FideliusCurve
         {
             throw new FideliusException(field, "not a public key: expected the 65-byte uncompressed point (04‖X‖Y) or an X.509 SubjectPublicKeyInfo");
         }
-        if (point.IsInfinity || !point.IsValid())
+        if (point.IsInfinity || !OnCurve(point))
             throw new FideliusException(field, "the public key is not a point on Curve25519 (Weierstrass form)");
+        // Of small order (the cofactor is 8), it would agree on one of a few secrets whatever the private key.
+        if (point.TimesPow2(3).IsInfinity)
+            throw new FideliusException(field, "the public key is a point of small order: no shared secret can come of it");
         return new ECPublicKeyParameters(point, Domain);
     }
+
+    /// <summary>y² = x³ + ax + b (mod p).</summary>
+    static bool OnCurve(ECPoint point)
+    {
+        var normal = point.Normalize();
+        ECFieldElement x = normal.AffineXCoord, y = normal.AffineYCoord;
+        return y.Square().Equals(x.Square().Add(Domain.Curve.A).Multiply(x).Add(Domain.Curve.B));
+    }
+
+    /// <summary>
+    /// 04‖X‖Y as a point, checked later for being on the curve and not of small order — not for order n, as
+    /// <c>DecodePoint</c> would: that costs a scalar multiplication (the cofactor is 8), as much as the agreement itself.
+    /// </summary>
+    static ECPoint Point(byte[] uncompressed) => Domain.Curve.CreatePoint(new BigInteger(1, uncompressed, 1, SecretBytes),
+        new BigInteger(1, uncompressed, 1 + SecretBytes, SecretBytes));
 
     /// <summary>The ECDH x-coordinate as a fixed 32 bytes, big-endian — also when its top byte is zero.</summary>
     public static byte[] SharedSecret(ECPrivateKeyParameters own, ECPublicKeyParameters peer, string peerField)
