@@ -1,3 +1,4 @@
+using IntegrationHub.Abdm;
 using IntegrationHub.Clinical;
 using IntegrationHub.Gateway;
 using IntegrationHub.Hosting;
@@ -22,6 +23,7 @@ public sealed class Program
         builder.AddHubEndpoint<WebhooksEndpoint>();
         builder.AddHubEndpoint<SampleEndpoint>();
         builder.AddHubEndpoint<ClinicalEndpoint>();
+        builder.AddHubEndpoint<AbdmEndpoint>();
 
         var app = builder.Build();
         app.MapServiceDefaults();
