@@ -189,7 +189,7 @@ public sealed class AbdmGatewaySimulator : IDisposable
         if (Version == AbdmApiVersion.V3)
         {
             request.Headers.Add("REQUEST-ID", requestId);
-            request.Headers.Add("TIMESTAMP", AbdmAnswers.Timestamp(timestamp));
+            request.Headers.Add("TIMESTAMP", AbdmBodies.Timestamp(timestamp));
         }
         using var client = _hubClient();
         using var response = await client.SendAsync(request);

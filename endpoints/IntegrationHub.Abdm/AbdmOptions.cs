@@ -66,8 +66,8 @@ public sealed class AbdmOptions
     {
         var section = configuration.GetSection(SectionName);
         var problems = new List<string>();
-        var gateway = Gateway(section.GetSection("Gateway"), problems);
-        var jwt = gateway is null ? null : Jwt(section.GetSection("Jwt"), gateway, problems);
+        var gateway = ReadGateway(section.GetSection("Gateway"), problems);
+        var jwt = gateway is null ? null : ReadJwt(section.GetSection("Jwt"), gateway, problems);
 
         var prefix = section["CallbackPrefix"] ?? "/abdm";
         if (!prefix.StartsWith('/') || prefix.EndsWith('/') || prefix.Length < 2 || prefix.StartsWith("/api/v1", StringComparison.OrdinalIgnoreCase)
@@ -124,7 +124,7 @@ public sealed class AbdmOptions
         return options;
     }
 
-    static AbdmGatewayOptions? Gateway(IConfigurationSection gateway, List<string> problems)
+    static AbdmGatewayOptions? ReadGateway(IConfigurationSection gateway, List<string> problems)
     {
         if (!gateway.Exists()) return null;
         var key = $"{SectionName}:Gateway";
@@ -157,7 +157,7 @@ public sealed class AbdmOptions
         return options;
     }
 
-    static AbdmJwtOptions? Jwt(IConfigurationSection jwt, AbdmGatewayOptions gateway, List<string> problems)
+    static AbdmJwtOptions? ReadJwt(IConfigurationSection jwt, AbdmGatewayOptions gateway, List<string> problems)
     {
         var key = $"{SectionName}:Jwt";
         var issuers = jwt.GetSection("Issuers").GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToList();

@@ -120,7 +120,7 @@ public abstract class HipLinkingContract<THub>(THub hub) : IClassFixture<THub> w
     [InlineData("{\"abhaAddress\":\"no-at-sign\",\"patientReference\":\"p\",\"patientName\":\"n\",\"careContexts\":[{\"referenceNumber\":\"c\",\"display\":\"d\",\"hiType\":\"OPConsultation\"}]}", "abhaAddress")]
     [InlineData("{\"abhaAddress\":\"a@sbx\",\"patientReference\":\"p\",\"patientName\":\"n\",\"careContexts\":[{\"referenceNumber\":\"c\",\"display\":\"d\",\"hiType\":\"Gossip\"}]}", "careContexts[0].hiType")]
     [InlineData("{\"abhaAddress\":\"a@sbx\",\"patientReference\":\"p\",\"patientName\":\"n\",\"careContexts\":[]}", "careContexts")]
-    [InlineData("{\"abhaAddress\":\"a@sbx\",\"patientReference\":\"p\u0000\",\"patientName\":\"n\",\"careContexts\":[]}", "patientReference")]
+    [InlineData("{\"abhaAddress\":\"a@sbx\",\"patientReference\":\"p\\u0000\",\"patientName\":\"n\",\"careContexts\":[]}", "body")]
     public async Task Bad_link_request_gets_400_naming_the_field(string body, string field)
     {
         var response = await hub.Post("/api/v1/abdm/links", body);

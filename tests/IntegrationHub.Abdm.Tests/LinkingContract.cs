@@ -32,7 +32,7 @@ public abstract class LinkingContract<THub>(THub hub) : IClassFixture<THub> wher
     async Task<(string TransactionId, GatewayReceived Answer)> Discover(RegistryRecord patient)
     {
         var transaction = Guid.NewGuid().ToString();
-        var (status, requestId) = await Gateway.Discover(AbdmHub.HipId, transaction, patient.AbhaAddress!, patient.Name, patient.Gender!, patient.YearOfBirth!.Value, patient.Mobile);
+        var (status, requestId) = await Gateway.Discover(AbdmHub.HipId, transaction, patient.AbhaAddress!, patient.Name, patient.Gender, patient.YearOfBirth, patient.Mobile);
         Assert.Equal(202, status);
         return (transaction, await Gateway.AnswerTo(requestId, Wait));
     }

@@ -42,7 +42,7 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
             {
                 ["communicationMedium"] = "MOBILE",
                 ["communicationHint"] = communicationHint,
-                ["communicationExpiry"] = Timestamp(expiry),
+                ["communicationExpiry"] = AbdmBodies.Timestamp(expiry),
             },
         },
         ["response"] = Response(answeredRequestId),
@@ -101,7 +101,7 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
             ["patient"] = new JsonObject { ["id"] = abhaAddress },
             ["careContext"] = new JsonObject { ["patientReference"] = patientReference, ["careContextReference"] = careContextReference },
             ["hiTypes"] = new JsonArray([.. hiTypes.Select(t => JsonValue.Create(t))]),
-            ["date"] = Timestamp(date),
+            ["date"] = AbdmBodies.Timestamp(date),
             ["hip"] = new JsonObject { ["id"] = hipId },
         },
     };
@@ -133,7 +133,4 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
         new([.. careContexts.Select(c => (JsonNode)new JsonObject { ["referenceNumber"] = c.ReferenceNumber, ["display"] = c.Display })]);
 
     static JsonObject Response(string requestId) => new() { ["requestId"] = requestId };
-
-    /// <summary>UTC with milliseconds, as the gateway writes it: <c>2022-10-06T15:10:00.587Z</c>.</summary>
-    public static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

@@ -49,7 +49,7 @@ internal static class DemoAbdm
         {
             var transactionId = Guid.NewGuid().ToString();
             var (status, requestId) = await gateway.Discover(HipId, transactionId, body?.AbhaAddress ?? Patient.AbhaAddress!, body?.Name ?? Patient.Name,
-                body?.Gender ?? Patient.Gender!, body?.YearOfBirth ?? Patient.YearOfBirth!.Value, body?.Mobile ?? Patient.Mobile);
+                body?.Gender ?? Patient.Gender, body?.YearOfBirth ?? Patient.YearOfBirth, body?.Mobile ?? Patient.Mobile);
             return await Answer(gateway, status, requestId, transactionId);
         });
         group.MapPost("/link", async (AbdmGatewaySimulator gateway, DemoLink body) =>

@@ -50,7 +50,9 @@ public sealed class HipLinkingSaga(IBus bus, AbdmOptions options, ILinkedCareCon
         Data.PatientReference = message.PatientReference;
         Data.PatientName = message.PatientName;
         Data.CareContexts = [.. message.CareContexts];
+        // Both request ids chosen now: every correlation value is set from the start (storages index them).
         Data.TokenRequestId = Guid.NewGuid().ToString();
+        Data.LinkRequestId = Guid.NewGuid().ToString();
         await bus.DeferLocal(options.HipLinkTimeout, new HipLinkTimedOut(Data.LinkKey));
         await Gateway(AbdmOutbound.GenerateLinkToken, Data.TokenRequestId,
             AbdmAnswers.GenerateLinkToken(message.AbhaAddress, message.PatientName, message.Gender, message.YearOfBirth, message.AbhaNumber));
@@ -65,13 +67,13 @@ public sealed class HipLinkingSaga(IBus bus, AbdmOptions options, ILinkedCareCon
             MarkAsComplete();
             return;
         }
-        if (Data.LinkRequestId is not null) return; // answered before
+        if (Data.TokenReceived) return; // answered before
         if (message.ErrorCode is not null || message.LinkToken is not { Length: > 0 })
         {
             await Fail($"the gateway refused the link token: {message.ErrorCode ?? "no token"}");
             return;
         }
-        Data.LinkRequestId = Guid.NewGuid().ToString();
+        Data.TokenReceived = true;
         var careContexts = Data.CareContexts.Select(c => new CareContext(c.ReferenceNumber, c.Display, c.HiType)).ToList();
         await Gateway(AbdmOutbound.LinkCareContexts, Data.LinkRequestId,
             AbdmAnswers.LinkCareContexts(Data.AbhaAddress, Data.AbhaNumber, Data.PatientReference, Data.PatientName, careContexts), message.LinkToken);
@@ -105,7 +107,7 @@ public sealed class HipLinkingSaga(IBus bus, AbdmOptions options, ILinkedCareCon
         Fail($"the gateway refused {message.Call}: {message.Status} {message.Code}".TrimEnd());
 
     public Task Handle(HipLinkTimedOut message) =>
-        Fail(Data.LinkRequestId is null
+        Fail(!Data.TokenReceived
             ? $"the gateway sent no link token within {options.HipLinkTimeout}"
             : $"the gateway did not confirm the link within {options.HipLinkTimeout}");
 
@@ -137,8 +139,9 @@ public sealed class HipLinkingData : SagaData
     public string LinkId { get; set; } = "";
     public string Department { get; set; } = "";
     public string HipId { get; set; } = "";
-    public string? TokenRequestId { get; set; }
-    public string? LinkRequestId { get; set; }
+    public string TokenRequestId { get; set; } = "";
+    public string LinkRequestId { get; set; } = "";
+    public bool TokenReceived { get; set; }
     public string AbhaAddress { get; set; } = "";
     public string? AbhaNumber { get; set; }
     public string PatientReference { get; set; } = "";

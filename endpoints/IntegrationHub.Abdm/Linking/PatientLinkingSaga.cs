@@ -59,6 +59,8 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
         Data.HipId = hip.Id;
         Data.Department = hip.Department;
         Data.DiscoverRequestId = message.RequestId;
+        // Chosen now, told to the patient only in on-init: every correlation value is set from the start (storages index them).
+        Data.LinkRefNumber = "lnk_" + Guid.NewGuid().ToString("N");
         Data.AbhaAddress = message.Patient.AbhaAddress;
         Data.Handled(message.RequestId);
         await bus.DeferLocal(options.DiscoveryTimeout, new DiscoveryTimedOut(message.TransactionId));
@@ -113,7 +115,7 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
         if (Data.State == LinkingState.OtpSent)
         {
             // The same link asked again: the OTP already sent stays the one to confirm.
-            await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLink(Data.TransactionId, message.RequestId, Data.LinkRefNumber!, Hint(Data.Mobile), Data.OtpExpiresAt));
+            await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLink(Data.TransactionId, message.RequestId, Data.LinkRefNumber, Hint(Data.Mobile), Data.OtpExpiresAt));
             return;
         }
 
@@ -132,7 +134,6 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
 
         var code = Otp.New(options.OtpLength);
         Data.State = LinkingState.OtpSent;
-        Data.LinkRefNumber = "lnk_" + Guid.NewGuid().ToString("N");
         Data.RequestedCareContexts = [.. message.CareContexts.Distinct()];
         Data.AbhaAddress = message.AbhaAddress;
         Data.OtpSalt = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -170,8 +171,8 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
         var now = time.GetUtcNow();
         var linked = Data.CareContexts.Where(c => Data.RequestedCareContexts.Contains(c.ReferenceNumber)).ToList();
         await links.Link(linked.Select(c => new LinkedCareContextRow(Data.Department, Data.HipId, Data.PatientReference!, c.ReferenceNumber,
-            Data.AbhaAddress, c.Display, c.HiType, Data.LinkRefNumber!, LinkInitiators.Patient, now)).ToList());
-        await bus.Publish(new CareContextsLinked(Data.LinkRefNumber!, Data.Department, Data.HipId, Data.PatientReference!, Data.AbhaAddress,
+            Data.AbhaAddress, c.Display, c.HiType, Data.LinkRefNumber, LinkInitiators.Patient, now)).ToList());
+        await bus.Publish(new CareContextsLinked(Data.LinkRefNumber, Data.Department, Data.HipId, Data.PatientReference!, Data.AbhaAddress,
             [.. linked.Select(c => c.ReferenceNumber)], LinkInitiators.Patient, now));
         await Answer(AbdmOutbound.OnConfirmLink, Answers.OnConfirmLink(message.RequestId, Data.PatientReference!, Data.PatientDisplay!, linked));
         logger.LogInformation("ABDM link {LinkRefNumber}: {Count} care contexts of department {Department} linked", Data.LinkRefNumber, linked.Count, Data.Department);
@@ -198,7 +199,7 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
 public sealed class PatientLinkingData : SagaData
 {
     public string TransactionId { get; set; } = "";
-    public string? LinkRefNumber { get; set; }
+    public string LinkRefNumber { get; set; } = "";
     public string HipId { get; set; } = "";
     public string Department { get; set; } = "";
     public string DiscoverRequestId { get; set; } = "";

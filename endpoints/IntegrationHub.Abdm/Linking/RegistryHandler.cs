@@ -24,7 +24,7 @@ internal sealed class RegistryHandler(IBus bus, PatientRegistries registries, Ou
                 async ct => (await registry.Find(message.Patient, ct)) switch
                 {
                     PatientMatch.Found found => new PatientLookedUp(message.TransactionId, found.Patient, false, false),
-                    PatientMatch.NotFound notFound => new PatientLookedUp(message.TransactionId, null, notFound.Reason.Contains("more than one", StringComparison.Ordinal), false),
+                    PatientMatch.NotFound notFound => new PatientLookedUp(message.TransactionId, null, notFound.Reason == PatientMatching.MoreThanOnePatientMatches, false),
                     var other => throw new InvalidOperationException($"Unknown match {other.GetType().Name}"),
                 },
                 describe: a => a.Patient is null ? (a.Ambiguous ? "ambiguous" : "no match") : "found");
