@@ -133,7 +133,10 @@ public sealed class AbdmOptions
             problems.Add($"{key}:BaseUrl must be the gateway's absolute URL (e.g. https://dev.abdm.gov.in for v3, https://dev.abdm.gov.in/gateway for v0.5)");
         var version = AbdmApiVersion.V3;
         if (gateway["ApiVersion"] is { } versionText && !TryVersion(versionText, out version))
+        {
             problems.Add($"{key}:ApiVersion must be V3 or V05 (v0.5), got '{versionText}'");
+            version = AbdmApiVersion.V3; // to go on checking the rest
+        }
         var paths = new Dictionary<AbdmOutbound, string>();
         foreach (var path in gateway.GetSection("Paths").GetChildren())
         {

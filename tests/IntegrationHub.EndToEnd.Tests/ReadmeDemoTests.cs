@@ -218,6 +218,68 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(412, keys.GetProperty("x509PublicKey").GetString()!.Length);
     }
 
+    /// <summary>The README's ABDM conversation: discover → link → confirm through /dev/abdm, then the department's list and a HIP-initiated link.</summary>
+    [Fact]
+    public async Task Readme_abdm_conversation_links_the_demo_patient_and_logs_no_patient_data()
+    {
+        StartHost();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        await Eventually.Until(async () => await Ready(http), Patience, "the host answers /health/ready");
+
+        async Task<JsonElement> Dev(string path, string body)
+        {
+            using var response = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        var discovered = await Dev("/dev/abdm/discover", "{}");
+        Assert.EndsWith("/on-discover", discovered.GetProperty("hubAnswered").GetString());
+        Assert.False(discovered.GetProperty("answer").TryGetProperty("error", out _));
+        var transaction = discovered.GetProperty("transactionId").GetString();
+        var onInit = await Dev("/dev/abdm/link", $$"""{"transactionId":"{{transaction}}"}""");
+        var linkRef = onInit.GetProperty("answer").GetProperty("link").GetProperty("referenceNumber").GetString();
+        var onConfirm = await Dev("/dev/abdm/confirm", $$"""{"linkRefNumber":"{{linkRef}}"}""");
+        Assert.False(onConfirm.GetProperty("answer").TryGetProperty("error", out _));
+
+        var token = (await Hubctl("token", "--department", "demo", "--scope", "abdm:read", "--scope", "abdm:write")).Trim();
+        JsonElement linked = default;
+        await Eventually.Until(async () =>
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, "/api/v1/abdm/care-contexts");
+            get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(get);
+            linked = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            return linked.ValueKind == JsonValueKind.Array && linked.GetArrayLength() == 2;
+        }, Patience, "the demo patient's two care contexts listed as linked");
+        Assert.All(linked.EnumerateArray(), row => Assert.Equal("patient", row.GetProperty("initiatedBy").GetString()));
+
+        using var link = new HttpRequestMessage(HttpMethod.Post, "/api/v1/abdm/links")
+        {
+            Content = new StringContent("""
+                {"abhaAddress":"asha.devi@sbx","patientReference":"DEMO-PAT-001","patientName":"Asha Devi","gender":"F","yearOfBirth":1985,
+                 "careContexts":[{"referenceNumber":"IPD-2026-0007","display":"Admission 2026-11-20","hiType":"DischargeSummary"}]}
+                """, Encoding.UTF8, "application/json"),
+        };
+        link.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        link.Headers.Add("Idempotency-Key", "demo-link-1");
+        using var accepted = await http.SendAsync(link);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var statusUrl = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("statusUrl").GetString();
+        await Eventually.Until(async () =>
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, statusUrl);
+            get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(get);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString() == "linked";
+        }, Patience, "the HIP-initiated link is linked");
+
+        string log;
+        lock (_hostOutput) log = _hostOutput.ToString();
+        foreach (var personal in new[] { "Asha", "98765", "43210", "asha.devi" })
+            Assert.DoesNotContain(personal, log, StringComparison.OrdinalIgnoreCase);
+    }
+
     void StartHost()
     {
         var start = ProgramRun.StartInfo(Dll("HostDll"));

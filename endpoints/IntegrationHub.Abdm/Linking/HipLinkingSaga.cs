@@ -77,7 +77,7 @@ public sealed class HipLinkingSaga(IBus bus, AbdmOptions options, ILinkedCareCon
         var careContexts = Data.CareContexts.Select(c => new CareContext(c.ReferenceNumber, c.Display, c.HiType)).ToList();
         await Gateway(AbdmOutbound.LinkCareContexts, Data.LinkRequestId,
             AbdmAnswers.LinkCareContexts(Data.AbhaAddress, Data.AbhaNumber, Data.PatientReference, Data.PatientName, careContexts), message.LinkToken);
-        await Status(AbdmLink.Linking, "linking", $"{careContexts.Count} care contexts sent to the gateway");
+        await Status(AbdmLink.Linking, "linking", $"{careContexts.Count} care context(s) sent to the gateway");
     }
 
     public async Task Handle(CareContextsLinkAnswered message)
@@ -98,7 +98,7 @@ public sealed class HipLinkingSaga(IBus bus, AbdmOptions options, ILinkedCareCon
             Data.AbhaAddress, c.Display, c.HiType, Data.LinkId, LinkInitiators.Hip, now)).ToList());
         await bus.Publish(new CareContextsLinked(Data.LinkId, Data.Department, Data.HipId, Data.PatientReference, Data.AbhaAddress,
             [.. Data.CareContexts.Select(c => c.ReferenceNumber)], LinkInitiators.Hip, now));
-        await Status(AbdmLink.Linked, "linked", $"{Data.CareContexts.Count} care contexts linked");
+        await Status(AbdmLink.Linked, "linked", $"{Data.CareContexts.Count} care context(s) linked");
         logger.LogInformation("ABDM link {LinkId} of department {Department}: {Count} care contexts linked", Data.LinkId, Data.Department, Data.CareContexts.Count);
         MarkAsComplete();
     }
