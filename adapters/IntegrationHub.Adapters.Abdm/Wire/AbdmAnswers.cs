@@ -82,39 +82,21 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
     {
         ["abhaNumber"] = abhaNumber,
         ["abhaAddress"] = abhaAddress,
-        ["patient"] = new JsonArray([.. careContexts.GroupBy(c => c.HiType ?? "HealthDocumentRecord").Select(group => (JsonNode)new JsonObject
-        {
-            ["referenceNumber"] = patientReference,
-            ["display"] = display,
-            ["careContexts"] = CareContexts(group),
-            ["hiType"] = group.Key,
-            ["count"] = group.Count(),
-        })]),
-    };
-
-    /// <summary>v3 context/notify: a care context of a linked patient has new data.</summary>
-    public static JsonObject NotifyContext(string abhaAddress, string patientReference, string careContextReference, IReadOnlyList<string> hiTypes,
-        DateTimeOffset date, string hipId) => new()
-    {
-        ["notification"] = new JsonObject
-        {
-            ["patient"] = new JsonObject { ["id"] = abhaAddress },
-            ["careContext"] = new JsonObject { ["patientReference"] = patientReference, ["careContextReference"] = careContextReference },
-            ["hiTypes"] = new JsonArray([.. hiTypes.Select(t => JsonValue.Create(t))]),
-            ["date"] = AbdmBodies.Timestamp(date),
-            ["hip"] = new JsonObject { ["id"] = hipId },
-        },
+        ["patient"] = PatientsByHiType(patientReference, display, careContexts, matchedBy: null),
     };
 
     JsonNode Patient(string reference, string display, IReadOnlyList<CareContext> careContexts, JsonArray? matchedBy)
     {
-        if (!PatientAsArray)
-        {
-            var single = new JsonObject { ["referenceNumber"] = reference, ["display"] = display, ["careContexts"] = CareContexts(careContexts) };
-            if (matchedBy is not null) single["matchedBy"] = matchedBy;
-            return single;
-        }
-        return new JsonArray([.. careContexts.GroupBy(c => c.HiType ?? "HealthDocumentRecord").Select(group =>
+        if (PatientAsArray)
+            return PatientsByHiType(reference, display, careContexts, matchedBy);
+        var single = new JsonObject { ["referenceNumber"] = reference, ["display"] = display, ["careContexts"] = CareContexts(careContexts) };
+        if (matchedBy is not null) single["matchedBy"] = matchedBy;
+        return single;
+    }
+
+    /// <summary>v3's array shape: one item per HI type, each with its care contexts and their count.</summary>
+    static JsonArray PatientsByHiType(string reference, string display, IEnumerable<CareContext> careContexts, JsonArray? matchedBy) =>
+        new([.. careContexts.GroupBy(c => c.HiType ?? "HealthDocumentRecord").Select(group =>
         {
             var item = new JsonObject
             {
@@ -127,7 +109,6 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
             if (matchedBy is not null) item["matchedBy"] = matchedBy.DeepClone();
             return (JsonNode)item;
         })]);
-    }
 
     static JsonArray CareContexts(IEnumerable<CareContext> careContexts) =>
         new([.. careContexts.Select(c => (JsonNode)new JsonObject { ["referenceNumber"] = c.ReferenceNumber, ["display"] = c.Display })]);
