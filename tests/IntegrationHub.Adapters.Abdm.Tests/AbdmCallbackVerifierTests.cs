@@ -42,7 +42,7 @@ public sealed class AbdmCallbackVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task Token_signed_by_thePublished_key_is_accepted()
+    public async Task Token_signed_by_the_published_key_is_accepted()
     {
         var verification = await Verifier().Verify(Bearer(Token(Published)));
 
@@ -285,20 +285,47 @@ public sealed class AbdmCallbackVerifierTests : IDisposable
         AssertRefused(await Verifier().Verify(Bearer(token)), AbdmProblems.NotAJwt, token);
     }
 
-    [Fact]
-    public async Task Unreachable_jwks_gives_a_clear_problem_not_an_exception()
-    {
-        var closed = WireMockServer.Start();
-        var url = new Uri(closed.Url + CertsPath);
-        closed.Stop();
-        closed.Dispose();
-        var token = Token(Published);
+    public static TheoryData<string> FetchFailures => ["refused", "reset", "timeout", "handler fault"];
 
-        var verification = await Verifier(jwksUrl: url).Verify(Bearer(token));
+    [Theory]
+    [MemberData(nameof(FetchFailures))]
+    public async Task Unreachable_jwks_gives_a_clear_problem_not_an_exception(string failure)
+    {
+        Exception thrown = failure switch
+        {
+            "refused" => new HttpRequestException("Connection refused", new System.Net.Sockets.SocketException(111)),
+            "reset" => new IOException("The response ended prematurely."),
+            "timeout" => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout"),
+            _ => new InvalidOperationException("a handler's own fault"),
+        };
+        using var http = new HttpClient(new ThrowingHandler(thrown));
+        var token = Token(Published);
+        var verifier = new AbdmCallbackVerifier(Options(), http, _time, _log);
+
+        var verification = await verifier.Verify(Bearer(token));
 
         AssertRefused(verification, AbdmProblems.KeysUnavailable, token);
         var warning = Assert.Single(_log.Entries, e => e.Level == LogLevel.Warning);
         Assert.DoesNotContain(token, warning.Message);
+    }
+
+    [Fact]
+    public async Task Closed_jwks_port_gives_a_clear_problem_not_an_exception()
+    {
+        var closed = WireMockServer.Start();
+        var url = new Uri(closed.Url + "/no-such-certs-" + Guid.NewGuid().ToString("N"));
+        closed.Stop();
+        closed.Dispose();
+        var token = Token(Published);
+
+        // Another test's server may take the freed port; under a path nobody serves that answers 404, refused the same way.
+        AssertRefused(await Verifier(jwksUrl: url).Verify(Bearer(token)), AbdmProblems.KeysUnavailable, token);
+    }
+
+    sealed class ThrowingHandler(Exception thrown) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromException<HttpResponseMessage>(thrown);
     }
 
     [Theory]
@@ -428,7 +455,10 @@ public sealed class AbdmCallbackVerifierTests : IDisposable
 
     int Fetches => _gateway.LogEntries.Count(e => e.RequestMessage.Path == CertsPath);
 
-    AbdmCallbackVerifier Verifier(IReadOnlyList<string>? audiences = null, Uri? jwksUrl = null) => new(
+    AbdmCallbackVerifier Verifier(IReadOnlyList<string>? audiences = null, Uri? jwksUrl = null) =>
+        new(Options(audiences, jwksUrl), _http, _time, _log);
+
+    AbdmJwtOptions Options(IReadOnlyList<string>? audiences = null, Uri? jwksUrl = null) =>
         new AbdmJwtOptions
         {
             JwksUrl = jwksUrl ?? new Uri(_gateway.Url + CertsPath),
@@ -437,8 +467,7 @@ public sealed class AbdmCallbackVerifierTests : IDisposable
             ClockSkew = ClockSkew,
             JwksLifetime = JwksLifetime,
             MinRefreshInterval = MinRefreshInterval,
-        },
-        _http, _time, _log);
+        };
 
     static string Bearer(string token) => "Bearer " + token;
 

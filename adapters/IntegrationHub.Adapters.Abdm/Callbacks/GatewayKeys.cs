@@ -67,8 +67,9 @@ internal sealed partial class GatewayKeys(AbdmJwtOptions options, HttpClient htt
                 _noFetchBefore = startedAt + options.MinRefreshInterval;
             LogFetched(logger, keys.Count, forUnknownKid);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or GatewayJwksUnusableException
-                                      || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        // Whatever stops the fetch (refused connection, reset, timeout, a handler's own fault) refuses the call that needed the keys:
+        // an exception here would answer the gateway 500 instead of a clear refusal.
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             _lastFetchFailed = true;
             _noFetchBefore = startedAt + options.MinRefreshInterval;
