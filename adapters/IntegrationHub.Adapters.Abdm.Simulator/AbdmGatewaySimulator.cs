@@ -148,13 +148,26 @@ public sealed class AbdmGatewaySimulator : IDisposable
     }
 
     public Task<(int Status, string RequestId)> InitLink(string hipId, string transactionId, string abhaAddress, string patientReference,
-        IEnumerable<string> careContexts, string? token = null)
+        IEnumerable<string> careContexts, string? token = null, Func<string, string>? hiTypeOf = null)
     {
-        var contexts = new JsonArray([.. careContexts.Select(c => (JsonNode)new JsonObject { ["referenceNumber"] = c })]);
-        var patient = new JsonObject { ["id"] = abhaAddress, ["referenceNumber"] = patientReference, ["careContexts"] = contexts };
-        JsonObject body = Version == AbdmApiVersion.V3
-            ? new() { ["transactionId"] = transactionId, ["abhaAddress"] = abhaAddress, ["patient"] = new JsonArray(patient) }
-            : new() { ["transactionId"] = transactionId, ["patient"] = patient };
+        JsonObject body;
+        if (Version == AbdmApiVersion.V3)
+        {
+            // v3 groups the chosen care contexts by HI type, one patient item per type (each care context its own type
+            // unless hiTypeOf says otherwise).
+            var items = careContexts.GroupBy(c => hiTypeOf?.Invoke(c) ?? c).Select(group => (JsonNode)new JsonObject
+            {
+                ["referenceNumber"] = patientReference,
+                ["careContexts"] = new JsonArray([.. group.Select(c => (JsonNode)new JsonObject { ["referenceNumber"] = c })]),
+                ["hiType"] = hiTypeOf?.Invoke(group.First()),
+            });
+            body = new() { ["transactionId"] = transactionId, ["abhaAddress"] = abhaAddress, ["patient"] = new JsonArray([.. items]) };
+        }
+        else
+        {
+            var contexts = new JsonArray([.. careContexts.Select(c => (JsonNode)new JsonObject { ["referenceNumber"] = c })]);
+            body = new() { ["transactionId"] = transactionId, ["patient"] = new JsonObject { ["id"] = abhaAddress, ["referenceNumber"] = patientReference, ["careContexts"] = contexts } };
+        }
         return Call(AbdmInbound.InitLink, hipId, body, token);
     }
 

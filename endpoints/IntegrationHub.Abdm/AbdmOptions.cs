@@ -51,7 +51,7 @@ public sealed class AbdmOptions
 
     public int MaxOtpAttempts { get; private init; } = 3;
 
-    /// <summary>How long a HIP-initiated link waits for each of the gateway's answers.</summary>
+    /// <summary>How long a HIP-initiated link may take in all, from generate-token to the gateway's on_carecontext.</summary>
     public TimeSpan HipLinkTimeout { get; private init; } = TimeSpan.FromMinutes(5);
 
     /// <summary><c>webhook</c> (the department sends the OTP it gets as <c>abdm.link_otp</c>) or <c>simulator</c> (Development).</summary>

@@ -164,6 +164,69 @@ public abstract class LinkingContract<THub>(THub hub) : IClassFixture<THub> wher
     }
 
     [Fact]
+    public async Task Care_contexts_of_two_hi_types_are_linked_in_one_init()
+    {
+        var patient = NewPatient();
+        var (transaction, _) = await Discover(patient);
+
+        // Both care contexts (an OPConsultation and a DiagnosticReport): in v3 the gateway sends one patient item per HI type.
+        var onInit = await Init(transaction, patient);
+        Assert.Null(onInit.Body["error"]);
+        var onConfirm = await Confirm(LinkRef(onInit), Gateway.OtpFor(patient.Mobile!)!);
+
+        Assert.Null(onConfirm.Body["error"]);
+        Assert.Equal(patient.CareContexts.Select(c => c.ReferenceNumber).Order(), CareContextsOf(onConfirm));
+    }
+
+    [Fact]
+    public async Task Link_init_for_another_abha_address_than_discovered_is_refused()
+    {
+        var patient = NewPatient();
+        var (transaction, _) = await Discover(patient);
+
+        var (status, requestId) = await Gateway.InitLink(AbdmHub.HipId, transaction, "someone.else@sbx", patient.ReferenceNumber,
+            [patient.CareContexts[0].ReferenceNumber]);
+        Assert.Equal(202, status);
+        var onInit = await Gateway.AnswerTo(requestId, Wait);
+
+        Assert.NotNull(onInit.ErrorCode);
+        Assert.Null(Gateway.OtpFor(patient.Mobile!));
+    }
+
+    [Fact]
+    public async Task Init_asked_again_with_other_care_contexts_is_refused_and_the_first_otp_stands()
+    {
+        var patient = NewPatient();
+        var (transaction, _) = await Discover(patient);
+        var first = await Init(transaction, patient, patient.CareContexts[0].ReferenceNumber);
+        var otp = Gateway.OtpFor(patient.Mobile!)!;
+
+        var again = await Init(transaction, patient, patient.CareContexts[1].ReferenceNumber);
+        var same = await Init(transaction, patient, patient.CareContexts[0].ReferenceNumber);
+
+        Assert.NotNull(again.ErrorCode);
+        Assert.Null(same.Body["error"]);
+        Assert.Equal(LinkRef(first), LinkRef(same));
+        Assert.Equal(otp, Gateway.OtpFor(patient.Mobile!));
+        var onConfirm = await Confirm(LinkRef(first), otp);
+        Assert.Equal([patient.CareContexts[0].ReferenceNumber], CareContextsOf(onConfirm));
+    }
+
+    [Fact]
+    public async Task Discover_repeated_under_a_new_request_id_is_answered_to_that_id()
+    {
+        var patient = NewPatient();
+        var (transaction, first) = await Discover(patient);
+
+        var (status, requestId) = await Gateway.Discover(AbdmHub.HipId, transaction, patient.AbhaAddress!, patient.Name, patient.Gender, patient.YearOfBirth, patient.Mobile);
+        Assert.Equal(202, status);
+        var repeated = await Gateway.AnswerTo(requestId, Wait);
+
+        Assert.Null(repeated.Body["error"]);
+        Assert.Equal(CareContextsOf(first), CareContextsOf(repeated));
+    }
+
+    [Fact]
     public async Task Care_context_not_found_in_discovery_cannot_be_linked()
     {
         var patient = NewPatient();

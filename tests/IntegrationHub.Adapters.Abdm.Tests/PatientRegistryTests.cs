@@ -367,6 +367,27 @@ public sealed class PatientMatchingTests
     public void The_medical_record_number_matches_exactly(string value, bool matches) =>
         Assert.Equal(matches, PatientMatching.Match(Query(unverified: [new("MR", value)]), Asha) is not null);
 
+    [Theory]
+    [InlineData("Asha", "F", 1985)]
+    [InlineData("Asha Devi", null, 1985)]
+    [InlineData("Asha Devi", "U", 1985)]
+    [InlineData("Asha Devi", "F", null)]
+    public void An_unverified_medical_record_number_alone_needs_the_whole_name_gender_and_year(string name, string? gender, int? year)
+    {
+        var query = new PatientQuery("stranger@sbx", [], [new("MR", "MR-1001")], name, gender, year);
+
+        Assert.Null(PatientMatching.Match(query, Asha));
+        Assert.NotNull(PatientMatching.Match(query with { Name = "Devi Asha", Gender = "F", YearOfBirth = 1986 }, Asha));
+    }
+
+    [Fact]
+    public void A_verified_identifier_keeps_the_lenient_name_rule_beside_the_medical_record_number()
+    {
+        var query = new PatientQuery("asha.devi@sbx", [], [new("MR", "MR-1001")], "Asha", null, null);
+
+        Assert.Equal([PatientMatching.AbhaAddress, PatientMatching.MedicalRecordNumber], PatientMatching.Match(query, Asha)!.MatchedBy);
+    }
+
     [Fact]
     public void An_identifier_without_agreeing_demographics_is_no_match()
     {

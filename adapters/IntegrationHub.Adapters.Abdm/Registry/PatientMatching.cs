@@ -21,7 +21,8 @@ public sealed record MatchedCandidate(PatientCandidate Candidate, IReadOnlyList<
 /// <summary>
 /// The one rule every registry decides a discover by, as ABDM HIPs do it: a verified identifier (or the medical record
 /// number) must match AND the demographics must agree; exactly one such patient is a match, none or several are not
-/// (ABDM must never link the wrong person).
+/// (ABDM must never link the wrong person). An unverified medical record number alone needs the demographics to agree
+/// fully (the whole name, gender, year of birth).
 /// </summary>
 public static class PatientMatching
 {
@@ -55,8 +56,23 @@ public static class PatientMatching
     public static MatchedCandidate? Match(PatientQuery query, PatientCandidate candidate)
     {
         var matchedBy = IdentifiersMatching(query, candidate);
-        return matchedBy.Count > 0 && DemographicsAgree(query, candidate) ? new MatchedCandidate(candidate, matchedBy) : null;
+        if (matchedBy.Count == 0 || !DemographicsAgree(query, candidate))
+            return null;
+        // A medical record number the user typed (unverified) is easy to learn: alone, it needs the whole name, a known
+        // and equal gender and a known year of birth, or discovery would disclose care contexts to a stranger who knows it.
+        if (matchedBy is [MedicalRecordNumber] && !VerifiedMedicalRecordNumberMatches(query, candidate) && !DemographicsFullyAgree(query, candidate))
+            return null;
+        return new MatchedCandidate(candidate, matchedBy);
     }
+
+    static bool VerifiedMedicalRecordNumberMatches(PatientQuery query, PatientCandidate candidate) =>
+        query.VerifiedIdentifiers.Any(i => KindOf(i.Type) == MedicalRecordNumber && candidate.MedicalRecordNumbers.Any(n => SameMedicalRecordNumber(i.Value, n)));
+
+    /// <summary>Every name word on both sides, gender M or F on both sides and equal, years of birth on both sides within tolerance.</summary>
+    public static bool DemographicsFullyAgree(PatientQuery query, PatientCandidate candidate) =>
+        KnownGender(query.Gender) is { } gender && gender == KnownGender(candidate.Gender)
+        && query.YearOfBirth is not null && candidate.YearOfBirth is not null && YearsOfBirthAgree(query.YearOfBirth, candidate.YearOfBirth)
+        && NameTokens(query.Name).Order(StringComparer.Ordinal).SequenceEqual(NameTokens(candidate.Name).Order(StringComparer.Ordinal));
 
     /// <summary>Which identifiers match: the verified ones (the query's ABHA address among them) and the medical record number, verified or not.</summary>
     public static IReadOnlyList<string> IdentifiersMatching(PatientQuery query, PatientCandidate candidate)

@@ -94,9 +94,19 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
         return single;
     }
 
-    /// <summary>v3's array shape: one item per HI type, each with its care contexts and their count.</summary>
-    static JsonArray PatientsByHiType(string reference, string display, IEnumerable<CareContext> careContexts, JsonArray? matchedBy) =>
-        new([.. careContexts.GroupBy(c => c.HiType ?? "HealthDocumentRecord").Select(group =>
+    /// <summary>
+    /// v3's array shape: one item per HI type, each with its care contexts and their count; a patient without care
+    /// contexts is one item with none (never an empty list, which would say neither found nor not found).
+    /// </summary>
+    static JsonArray PatientsByHiType(string reference, string display, IReadOnlyCollection<CareContext> careContexts, JsonArray? matchedBy)
+    {
+        if (careContexts.Count == 0)
+        {
+            var none = new JsonObject { ["referenceNumber"] = reference, ["display"] = display, ["careContexts"] = new JsonArray(), ["count"] = 0 };
+            if (matchedBy is not null) none["matchedBy"] = matchedBy.DeepClone();
+            return [none];
+        }
+        return new([.. careContexts.GroupBy(c => c.HiType ?? "HealthDocumentRecord").Select(group =>
         {
             var item = new JsonObject
             {
@@ -109,6 +119,7 @@ public sealed record AbdmAnswers(AbdmApiVersion Version, bool PatientAsArray)
             if (matchedBy is not null) item["matchedBy"] = matchedBy.DeepClone();
             return (JsonNode)item;
         })]);
+    }
 
     static JsonArray CareContexts(IEnumerable<CareContext> careContexts) =>
         new([.. careContexts.Select(c => (JsonNode)new JsonObject { ["referenceNumber"] = c.ReferenceNumber, ["display"] = c.Display })]);

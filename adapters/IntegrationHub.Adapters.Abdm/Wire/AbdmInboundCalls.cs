@@ -34,6 +34,7 @@ public static class AbdmInboundCalls
 {
     public const int MaxText = 256;
     public const int MaxItems = 100;
+    public const int MaxIdentifiers = 10;
 
     public static (AbdmCall? Call, string? Problem) Read(AbdmInbound call, AbdmApiVersion version, JsonElement body, string? requestIdHeader)
     {
@@ -68,14 +69,19 @@ public static class AbdmInboundCalls
 
     static InitLinkCall InitLink(Reader body, string? requestId)
     {
-        // v0.5: patient {id, referenceNumber, careContexts}; v3 (reported): abhaAddress beside patient [{referenceNumber, careContexts}].
-        var patient = body.ObjectOrFirstOfArray("patient");
-        var abhaAddress = body.Text("abhaAddress") ?? patient.Text("id");
+        // v0.5: patient {id, referenceNumber, careContexts}; v3 (reported): abhaAddress beside patient [{referenceNumber,
+        // careContexts, hiType}], one item per HI type of the chosen care contexts, all of the same patient reference.
+        var patients = body.ObjectOrItems("patient");
+        var abhaAddress = body.Text("abhaAddress") ?? patients.FirstOrDefault()?.Text("id");
         if (abhaAddress is null) body.Problems.Add("abhaAddress (or patient.id) is required");
-        var careContexts = patient.Items("careContexts", required: true).Select(c => c.Text("referenceNumber", required: true) ?? "").ToList();
+        var references = patients.Select(p => p.Text("referenceNumber", required: true) ?? "").Distinct(StringComparer.Ordinal).ToList();
+        if (references.Count > 1) body.Problems.Add("every patient item must name the same referenceNumber");
+        var careContexts = patients.SelectMany(p => p.Items("careContexts", required: true)).Select(c => c.Text("referenceNumber", required: true) ?? "")
+            .Distinct(StringComparer.Ordinal).ToList();
         if (careContexts.Count == 0) body.Problems.Add("patient.careContexts must name at least one care context");
+        if (careContexts.Count > MaxItems) body.Problems.Add($"patient.careContexts name more than {MaxItems} care contexts");
         return new InitLinkCall(requestId ?? "", body.Text("transactionId", required: true) ?? "", abhaAddress ?? "",
-            patient.Text("referenceNumber", required: true) ?? "", careContexts);
+            references.FirstOrDefault() ?? "", careContexts);
     }
 
     static GatewayAnswerCall Answer(Reader body, string? requestId, AbdmApiVersion version)
@@ -91,8 +97,13 @@ public static class AbdmInboundCalls
         return new GatewayAnswerCall(requestId ?? "", answered ?? "", code, message, body.Text("linkToken", maxLength: 4096));
     }
 
-    static IReadOnlyList<PatientIdentifier> Identifiers(Reader patient, string name) =>
-        patient.Items(name).Select(i => new PatientIdentifier(i.Text("type", required: true) ?? "", i.Text("value", required: true) ?? "")).ToList();
+    static IReadOnlyList<PatientIdentifier> Identifiers(Reader patient, string name)
+    {
+        var identifiers = patient.Items(name).Select(i => new PatientIdentifier(i.Text("type", required: true) ?? "", i.Text("value", required: true) ?? "")).ToList();
+        // Each identifier is a registry search: a patient has a handful, never dozens.
+        if (identifiers.Count > MaxIdentifiers) patient.Problems.Add($"patient.{name} has more than {MaxIdentifiers} identifiers");
+        return identifiers;
+    }
 
     static string? Checked(string? value, string what, List<string> problems)
     {
@@ -157,18 +168,16 @@ public static class AbdmInboundCalls
             return null;
         }
 
-        public Reader ObjectOrFirstOfArray(string name)
+        /// <summary>An object, or a list of 1 to <see cref="MaxItems"/> objects.</summary>
+        public IReadOnlyList<Reader> ObjectOrItems(string name)
         {
             if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array)
             {
-                if (value.GetArrayLength() != 1)
-                {
-                    problems.Add($"{Field(name)} must hold exactly one patient");
-                    return new Reader(default, problems, Field(name));
-                }
-                return new Reader(value[0], problems, Field(name) + "[0]");
+                var items = Items(name).ToList();
+                if (items.Count == 0 && value.GetArrayLength() == 0) problems.Add($"{Field(name)} must hold at least one item");
+                return items;
             }
-            return Object(name, required: true);
+            return Optional(name, required: true) is { } one ? [one] : [];
         }
 
         public IEnumerable<Reader> Items(string name, bool required = false)

@@ -161,7 +161,9 @@ public static class AbdmApi
                     var hiType = Text(item, "hiType", errors, required: true, prefix: $"careContexts[{i}].");
                     if (hiType is not null && !HiTypes.Contains(hiType, StringComparer.Ordinal))
                         errors[$"careContexts[{i}].hiType"] = [$"hiType is one of {string.Join(", ", HiTypes)}."];
-                    if (reference is not null && display is not null && hiType is not null)
+                    if (reference is not null && careContexts.Any(c => c.ReferenceNumber == reference))
+                        errors[$"careContexts[{i}].referenceNumber"] = [$"care context '{reference}' is named twice."];
+                    else if (reference is not null && display is not null && hiType is not null)
                         careContexts.Add(new LinkedCareContext(reference, display, hiType));
                 }
             var request = new LinkRequest(Text(root, "hipId", errors), abha ?? "", Text(root, "abhaNumber", errors),

@@ -19,7 +19,7 @@ internal sealed class BridgeUrlRegistration(AbdmOptions options, IAbdmGateway ga
             {
                 var answer = await gateway.RegisterBridgeUrl(bridge, stoppingToken);
                 if (answer is AbdmGatewayAnswer.Refused refused)
-                    logger.LogError("The ABDM gateway refused the bridge URL {BridgeUrl}: {Status} {Code} {Message}", bridge, refused.Status, refused.Code, refused.Message);
+                    logger.LogError("The ABDM gateway refused the bridge URL {BridgeUrl}: {Status} {Code}", bridge, refused.Status, refused.Code);
                 else
                     logger.LogInformation("Bridge URL {BridgeUrl} registered with the ABDM gateway", bridge);
                 return;

@@ -46,8 +46,16 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
     {
         if (!IsNew)
         {
-            if (!Data.Handled(message.RequestId))
-                logger.LogWarning("ABDM discovery {TransactionId} was asked again under a new request id; the first answer stands", message.TransactionId);
+            if (Data.Handled(message.RequestId) || message.HipId != Data.HipId) return;
+            if (Data.State == LinkingState.Discovered)
+            {
+                // Asked again under a new request id (the gateway retried): the same patient is answered to that id.
+                await Answer(AbdmOutbound.OnDiscover, Answers.OnDiscover(Data.TransactionId, message.RequestId,
+                    new RegistryPatient(Data.PatientReference!, Data.PatientDisplay!, Data.CareContexts, [], null)));
+                return;
+            }
+            logger.LogWarning("ABDM discovery {TransactionId} was asked again under a new request id while still searching; the first request is answered",
+                message.TransactionId);
             return;
         }
         if (options.Hip(message.HipId) is not { } hip)
@@ -112,11 +120,28 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
             await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLinkFailed(message.TransactionId, message.RequestId, AbdmError.NoDiscovery));
             return;
         }
+        // The link is for the ABHA address that was discovered, never one named later.
+        if (!string.Equals(message.AbhaAddress, Data.AbhaAddress, StringComparison.OrdinalIgnoreCase))
+        {
+            await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLinkFailed(message.TransactionId, message.RequestId, AbdmError.NoDiscovery));
+            return;
+        }
         if (Data.State == LinkingState.OtpSent)
         {
-            // The same link asked again: the OTP already sent stays the one to confirm.
-            await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLink(Data.TransactionId, message.RequestId, Data.LinkRefNumber, Hint(Data.Mobile), Data.OtpExpiresAt));
-            return;
+            if (!message.CareContexts.Distinct().Order(StringComparer.Ordinal).SequenceEqual(Data.RequestedCareContexts.Order(StringComparer.Ordinal))
+                || message.PatientReference != Data.PatientReference)
+            {
+                await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLinkFailed(message.TransactionId, message.RequestId, AbdmError.CareContextNotFound));
+                return;
+            }
+            if (time.GetUtcNow() < Data.OtpExpiresAt)
+            {
+                // The same link asked again while its OTP is valid: that OTP stays the one to confirm.
+                await Answer(AbdmOutbound.OnInitLink, Answers.OnInitLink(Data.TransactionId, message.RequestId, Data.LinkRefNumber, Hint(Data.Mobile), Data.OtpExpiresAt));
+                return;
+            }
+            // Asked again after the OTP expired (a resend): a new OTP below, with a fresh count of attempts.
+            Data.WrongOtps = 0;
         }
 
         var offered = Data.CareContexts.Select(c => c.ReferenceNumber).ToHashSet(StringComparer.Ordinal);
@@ -135,7 +160,6 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
         var code = Otp.New(options.OtpLength);
         Data.State = LinkingState.OtpSent;
         Data.RequestedCareContexts = [.. message.CareContexts.Distinct()];
-        Data.AbhaAddress = message.AbhaAddress;
         Data.OtpSalt = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         Data.OtpHash = Otp.Hash(code, Data.OtpSalt);
         Data.OtpExpiresAt = time.GetUtcNow() + options.OtpLifetime;

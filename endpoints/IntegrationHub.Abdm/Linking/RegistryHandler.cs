@@ -11,12 +11,14 @@ namespace IntegrationHub.Abdm.Linking;
 /// or the registry failing. A failing registry is not retried here: ABDM expects on-discover within seconds, and the
 /// patient can search again.
 /// </summary>
-internal sealed class RegistryHandler(IBus bus, PatientRegistries registries, OutboundCalls calls, ILogger<RegistryHandler> logger)
+internal sealed class RegistryHandler(IBus bus, PatientRegistries registries, OutboundCalls calls, AbdmOptions options, ILogger<RegistryHandler> logger)
     : IHandleMessages<FindPatient>
 {
     public async Task Handle(FindPatient message)
     {
         PatientLookedUp answer;
+        // No search outlives the discovery it serves: after DiscoveryTimeout the saga has answered ABDM already.
+        using var deadline = new CancellationTokenSource(options.DiscoveryTimeout);
         try
         {
             var registry = registries.Of(message.HipId);
@@ -27,10 +29,10 @@ internal sealed class RegistryHandler(IBus bus, PatientRegistries registries, Ou
                     PatientMatch.NotFound notFound => new PatientLookedUp(message.TransactionId, null, notFound.Reason == PatientMatching.MoreThanOnePatientMatches, false),
                     var other => throw new InvalidOperationException($"Unknown match {other.GetType().Name}"),
                 },
-                describe: a => a.Patient is null ? (a.Ambiguous ? "ambiguous" : "no match") : "found");
+                describe: a => a.Patient is null ? (a.Ambiguous ? "ambiguous" : "no match") : "found", cancellationToken: deadline.Token);
             answer = match;
         }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or TimeoutException)
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or TimeoutException)
         {
             logger.LogWarning("ABDM discovery {TransactionId}: HIP {HipId}'s registry failed: {Reason}", message.TransactionId, message.HipId, exception.Message);
             answer = new PatientLookedUp(message.TransactionId, null, false, true);

@@ -23,13 +23,13 @@ public interface ILinkedCareContexts
 
 internal sealed class InMemoryLinkedCareContexts : ILinkedCareContexts
 {
-    readonly Dictionary<(string, string, string, string), LinkedCareContextRow> _rows = [];
+    readonly Dictionary<(string, string, string, string, string), LinkedCareContextRow> _rows = [];
 
     public Task Link(IReadOnlyList<LinkedCareContextRow> rows)
     {
         lock (_rows)
             foreach (var row in rows)
-                _rows[(row.Department, row.PatientReference, row.CareContextReference, row.AbhaAddress)] = row;
+                _rows[(row.Department, row.HipId, row.PatientReference, row.CareContextReference, row.AbhaAddress)] = row;
         return Task.CompletedTask;
     }
 
@@ -62,8 +62,8 @@ internal sealed class PostgreSqlLinkedCareContexts(string connectionString, Hand
                 INSERT INTO abdm.linked_care_contexts (department, patient_reference, care_context_reference, abha_address, hip_id, display,
                     hi_type, link_id, initiated_by, linked_at)
                 VALUES (@department, @patient, @context, @abha, @hip, @display, @hi_type, @link, @by, @at)
-                ON CONFLICT (department, patient_reference, care_context_reference, abha_address) DO UPDATE SET
-                    hip_id = EXCLUDED.hip_id, display = EXCLUDED.display, hi_type = EXCLUDED.hi_type, link_id = EXCLUDED.link_id,
+                ON CONFLICT (department, hip_id, patient_reference, care_context_reference, abha_address) DO UPDATE SET
+                    display = EXCLUDED.display, hi_type = EXCLUDED.hi_type, link_id = EXCLUDED.link_id,
                     initiated_by = EXCLUDED.initiated_by, linked_at = EXCLUDED.linked_at
                 """);
             command.Parameters.AddWithValue("department", row.Department);

@@ -14,7 +14,8 @@ CREATE TABLE abdm.linked_care_contexts (
     link_id text NOT NULL,
     initiated_by text NOT NULL,
     linked_at timestamptz NOT NULL,
-    PRIMARY KEY (department, patient_reference, care_context_reference, abha_address)
+    -- A department's HIPs may each number their patients and care contexts from 1: the HIP is part of the key.
+    PRIMARY KEY (department, hip_id, patient_reference, care_context_reference, abha_address)
 );
 CREATE INDEX linked_care_contexts_linked_at_idx ON abdm.linked_care_contexts (linked_at);
 CREATE INDEX linked_care_contexts_department_idx ON abdm.linked_care_contexts (department, linked_at DESC);
