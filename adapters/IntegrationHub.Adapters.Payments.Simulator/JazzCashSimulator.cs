@@ -106,7 +106,8 @@ public sealed class JazzCashSimulator : IDisposable
     /// <summary>Posts fields as a form to a URL, as the payer's browser does with the return post; returns the HTTP status.</summary>
     public async Task<(int Status, string Body)> PostForm(Uri url, IEnumerable<KeyValuePair<string, string>> fields)
     {
-        using var client = _client();
+        // The browser posts to JazzCash (this simulator) and to the hub: only the hub is reached through the hub's client.
+        using var client = IpnUrl is not null && url.Authority == IpnUrl.Authority ? _client() : new HttpClient();
         using var response = await client.PostAsync(url, new FormUrlEncodedContent(fields));
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -30,9 +30,12 @@ internal static class StripeEvents
                 var status = Text(item, "status");
                 // A declined attempt leaves the intent payable (requires_payment_method); the hub reports it as failed and the saga decides.
                 var state = type == "payment_intent.payment_failed" && status != "succeeded" ? PaymentState.Failed : StripeGateway.StateOf(status);
+                // A decline's own code (card_declined, expired_card …) says more than the intent's status; never card data.
+                var declined = type == "payment_intent.payment_failed"
+                    ? Text(item.TryGetProperty("last_payment_error", out var error) ? error : default, "code") ?? "payment_failed"
+                    : null;
                 return new CallbackVerification.Verified(id, CallbackKind.PaymentEvent,
-                    new GatewayPayment(reference, Text(item, "id"), state, AmountOf(item, "amount"), status ?? type,
-                        Message: type == "payment_intent.payment_failed" ? Text(item.TryGetProperty("last_payment_error", out var error) ? error : default, "code") : null));
+                    new GatewayPayment(reference, Text(item, "id"), state, AmountOf(item, "amount"), declined ?? status ?? type));
             }
             if (type.StartsWith("refund.", StringComparison.Ordinal) && Meta(metadata, StripeGateway.RefundKey) is { } refund)
             {

@@ -106,14 +106,14 @@ public sealed class AbdmOptions
             Jwt = jwt,
             CallbackPrefix = prefix,
             BridgeUrl = bridge,
-            PatientAsArray = Bool(section, "PatientAsArray", (gateway?.ApiVersion ?? AbdmApiVersion.V3) == AbdmApiVersion.V3, problems),
+            PatientAsArray = section.Bool("PatientAsArray", (gateway?.ApiVersion ?? AbdmApiVersion.V3) == AbdmApiVersion.V3, problems),
             Hips = hips,
-            DiscoveryTimeout = Span(discovery, "Timeout", TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(1), problems),
-            LinkWindow = Span(linking, "LinkWindow", TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1), problems),
-            OtpLifetime = Span(linking, "OtpLifetime", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), problems),
-            HipLinkTimeout = Span(linking, "HipLinkTimeout", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), problems),
-            OtpLength = Int(linking, "OtpLength", 6, 4, 9, problems),
-            MaxOtpAttempts = Int(linking, "MaxOtpAttempts", 3, 1, 10, problems),
+            DiscoveryTimeout = discovery.Span("Timeout", TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(1), problems),
+            LinkWindow = linking.Span("LinkWindow", TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1), problems),
+            OtpLifetime = linking.Span("OtpLifetime", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), problems),
+            HipLinkTimeout = linking.Span("HipLinkTimeout", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), problems),
+            OtpLength = linking.Int("OtpLength", 6, 4, 9, problems),
+            MaxOtpAttempts = linking.Int("MaxOtpAttempts", 3, 1, 10, problems),
             OtpSender = linking["OtpSender"] ?? OtpSenders.Webhook,
         };
         if (options.OtpSender is not (OtpSenders.Webhook or OtpSenders.Simulator))
@@ -153,7 +153,7 @@ public sealed class AbdmOptions
             ClientId = gateway["ClientId"] ?? "",
             ClientSecret = gateway["ClientSecret"] ?? "",
             CmId = gateway["CmId"] ?? "sbx",
-            Timeout = Span(gateway, "Timeout", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), problems),
+            Timeout = gateway.Span("Timeout", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), problems),
             Paths = paths,
         };
         problems.AddRange(options.Problems().Select(p => $"{key}: {p}"));
@@ -176,7 +176,7 @@ public sealed class AbdmOptions
             JwksUrl = jwks,
             Issuers = issuers,
             Audiences = audiences,
-            ClockSkew = Span(jwt, "ClockSkew", TimeSpan.FromMinutes(1), TimeSpan.Zero, problems),
+            ClockSkew = jwt.Span("ClockSkew", TimeSpan.FromMinutes(1), TimeSpan.Zero, problems),
         };
     }
 
@@ -184,37 +184,6 @@ public sealed class AbdmOptions
     {
         version = text.Trim().ToUpperInvariant() switch { "V3" or "3" => AbdmApiVersion.V3, "V05" or "V0.5" or "0.5" => AbdmApiVersion.V05, _ => (AbdmApiVersion)(-1) };
         return Enum.IsDefined(version);
-    }
-
-    static TimeSpan Span(IConfigurationSection section, string name, TimeSpan fallback, TimeSpan least, List<string> problems)
-    {
-        if (section[name] is not { } text) return fallback;
-        // A bare number would be read as days: a time span needs its colons.
-        if (!text.Contains(':') || !TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) || value < least)
-        {
-            problems.Add($"{section.Path}:{name} must be a time span of at least {least} written with colons (e.g. 00:00:20), got '{text}'");
-            return fallback;
-        }
-        return value;
-    }
-
-    static int Int(IConfigurationSection section, string name, int fallback, int least, int most, List<string> problems)
-    {
-        if (section[name] is not { } text) return fallback;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < least || value > most)
-        {
-            problems.Add($"{section.Path}:{name} must be a whole number from {least} to {most}, got '{text}'");
-            return fallback;
-        }
-        return value;
-    }
-
-    static bool Bool(IConfigurationSection section, string name, bool fallback, List<string> problems)
-    {
-        if (section[name] is not { } text) return fallback;
-        if (bool.TryParse(text, out var value)) return value;
-        problems.Add($"{section.Path}:{name} must be true or false, got '{text}'");
-        return fallback;
     }
 }
 

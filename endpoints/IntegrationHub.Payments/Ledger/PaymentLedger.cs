@@ -1,0 +1,105 @@
+namespace IntegrationHub.Payments.Ledger;
+
+public sealed record BillItem(string Description, long AmountMinor);
+
+/// <summary>A department's bill; <paramref name="ReservedMinor"/> is what running payments set aside, <paramref name="PaidMinor"/> what was captured.</summary>
+public sealed record BillRow(string Department, string Id, string Reference, string? PayerName, string? PayerMobile, string? PayerEmail,
+    IReadOnlyList<BillItem> Items, long AmountMinor, string Currency, DateOnly? DueDate, long ReservedMinor, long PaidMinor, DateTimeOffset CreatedAt,
+    string? IdempotencyKey)
+{
+    /// <summary>What a new payment may still take: neither paid nor set aside by a running one.</summary>
+    public long OutstandingMinor => Math.Max(0, AmountMinor - PaidMinor - ReservedMinor);
+}
+
+/// <summary>One payment attempt, as the saga opened it: what the gateway is asked for, and where it stands.</summary>
+public sealed record PaymentRow(string Department, string Id, string Account, string Gateway, string Reference, string? BillId, long AmountMinor,
+    string Currency, string BillReference, string Description, string Method, string? ReturnUrl, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+    string State, string? GatewayId = null, string? CheckoutTokenHash = null, long CapturedMinor = 0, string? Flag = null);
+
+public sealed record ReceiptRow(string Department, string FiscalYear, long Sequence, string Number, string PaymentId, string? BillId, string BillReference,
+    long AmountMinor, string Currency, string Gateway, string? PayerName, IReadOnlyList<BillItem> Items, DateTimeOffset IssuedAt);
+
+/// <summary>A gateway callback as recorded for operators: outcome and reason, never a body.</summary>
+public sealed record CallbackRow(string Gateway, string Account, DateTimeOffset ReceivedAt, string Outcome, string? Reason, string? EventId, string? Reference);
+
+public static class PaymentStates
+{
+    public const string Pending = "pending";
+    public const string Captured = "captured";
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+}
+
+/// <summary>
+/// Bills, payments and receipts. <see cref="Open"/>, <see cref="SetGatewayId"/>, <see cref="Close"/> and
+/// <see cref="Capture"/> run in the payment saga's own transaction (with PostgreSQL), so that the money's state, the
+/// saga's and the events it sends commit together; the reads use their own connection.
+/// </summary>
+public interface IPaymentLedger
+{
+    /// <summary>Adds the bill, or returns the one added before under the same idempotency key.</summary>
+    Task<BillRow> AddBill(BillRow bill, CancellationToken cancellationToken);
+
+    Task<BillRow?> Bill(string department, string id, CancellationToken cancellationToken);
+
+    Task<PaymentRow?> Payment(string department, string id, CancellationToken cancellationToken);
+
+    Task<PaymentRow?> PaymentByReference(string reference, CancellationToken cancellationToken);
+
+    Task<ReceiptRow?> Receipt(string department, string paymentId, CancellationToken cancellationToken);
+
+    Task RecordCallback(CallbackRow callback, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the payment and, for a bill, sets its amount aside: false (nothing recorded) when the bill no longer has
+    /// that much outstanding — another checkout took it, or it was paid.
+    /// </summary>
+    Task<bool> Open(PaymentRow payment);
+
+    Task SetGatewayId(string department, string id, string gatewayId, string? checkoutTokenHash);
+
+    /// <summary>Ends a payment that took no money (failed, expired): its bill's reservation is freed.</summary>
+    Task Close(string department, string id, string state);
+
+    /// <summary>
+    /// Records money captured (once: a repeat returns the first receipt), settles the bill and issues the next receipt
+    /// number of the department's fiscal year. Money after the payment ended, or beyond the bill, is recorded and flagged.
+    /// </summary>
+    Task<Captured> Capture(string department, string id, long capturedMinor, string fiscalYear, DateTimeOffset at);
+
+    /// <summary>Blanks the payer's name, mobile and e-mail of bills created before <paramref name="before"/>; the amounts stay.</summary>
+    Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>Deletes receipts issued before <paramref name="before"/>, with their payments.</summary>
+    Task<int> PruneReceipts(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
+
+    Task<int> PruneCallbacks(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
+}
+
+/// <summary>A capture's receipt, and why the department must look at it (see <see cref="ReceiptNumbers.FlagOf"/>), if it must.</summary>
+public sealed record Captured(ReceiptRow Receipt, string? Flag);
+
+/// <summary>Receipt numbers: <c>{DEPARTMENT}-{fiscal year}-{sequence, six digits}</c>, e.g. <c>DEMO-2026-27-000042</c>.</summary>
+public static class ReceiptNumbers
+{
+    public static string Of(string department, string fiscalYear, long sequence) =>
+        $"{department.ToUpperInvariant()}-{fiscalYear}-{sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The fiscal year of <paramref name="at"/> in the department's zone: <c>2026-27</c> for a year starting in July 2026.</summary>
+    public static string FiscalYear(DateTimeOffset at, int startMonth, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        var first = local.Month >= startMonth ? local.Year : local.Year - 1;
+        return startMonth == 1 ? first.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{first}-{(first + 1) % 100:D2}";
+    }
+
+    /// <summary>
+    /// Why a capture is flagged for the department: it came after the payment ended, for another amount than asked, or
+    /// beyond what the bill owed; null when it is none of these.
+    /// </summary>
+    public static string? FlagOf(string stateBefore, long askedMinor, long capturedMinor, long? billAmountMinor, long? billPaidAfterMinor) =>
+        stateBefore is PaymentStates.Failed or PaymentStates.Expired ? "captured_after_expiry"
+        : capturedMinor != askedMinor ? "amount_mismatch"
+        : billPaidAfterMinor > billAmountMinor ? "overpaid"
+        : null;
+}

@@ -1,0 +1,332 @@
+using System.Text.Json;
+using IntegrationHub.Hosting.Persistence;
+using Npgsql;
+
+namespace IntegrationHub.Payments.Ledger;
+
+/// <summary>The ledger in schema <c>payments</c>: reads on connections of their own, changes in the saga's transaction.</summary>
+internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDatabase database) : IPaymentLedger
+{
+    const string PaymentColumns = """
+        department, id, account, gateway, reference, bill_id, amount_minor, currency, bill_reference, description, method, return_url,
+        created_at, expires_at, state, gateway_id, checkout_token_hash, captured_minor, flag
+        """;
+    const string BillColumns = """
+        department, id, reference, payer_name, payer_mobile, payer_email, items, amount_minor, currency, due_date, reserved_minor, paid_minor,
+        created_at, idempotency_key
+        """;
+
+    public async Task<BillRow> AddBill(BillRow bill, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO payments.bills ({BillColumns})
+            VALUES (@department, @id, @reference, @payer_name, @payer_mobile, @payer_email, @items::jsonb, @amount, @currency, @due, 0, 0, @at, @key)
+            ON CONFLICT DO NOTHING
+            """, connection);
+        insert.Parameters.AddWithValue("department", bill.Department);
+        insert.Parameters.AddWithValue("id", bill.Id);
+        insert.Parameters.AddWithValue("reference", bill.Reference);
+        insert.Parameters.AddWithValue("payer_name", (object?)bill.PayerName ?? DBNull.Value);
+        insert.Parameters.AddWithValue("payer_mobile", (object?)bill.PayerMobile ?? DBNull.Value);
+        insert.Parameters.AddWithValue("payer_email", (object?)bill.PayerEmail ?? DBNull.Value);
+        insert.Parameters.AddWithValue("items", JsonSerializer.Serialize(bill.Items));
+        insert.Parameters.AddWithValue("amount", bill.AmountMinor);
+        insert.Parameters.AddWithValue("currency", bill.Currency);
+        insert.Parameters.AddWithValue("due", (object?)bill.DueDate ?? DBNull.Value);
+        insert.Parameters.AddWithValue("at", bill.CreatedAt.UtcDateTime);
+        insert.Parameters.AddWithValue("key", (object?)bill.IdempotencyKey ?? DBNull.Value);
+        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1 || bill.IdempotencyKey is null)
+            return bill;
+        await using var earlier = new NpgsqlCommand($"SELECT {BillColumns} FROM payments.bills WHERE department = @department AND idempotency_key = @key", connection);
+        earlier.Parameters.AddWithValue("department", bill.Department);
+        earlier.Parameters.AddWithValue("key", bill.IdempotencyKey);
+        await using var reader = await earlier.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadBill(reader) : bill;
+    }
+
+    public async Task<BillRow?> Bill(string department, string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT {BillColumns} FROM payments.bills WHERE department = @department AND id = @id", connection);
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadBill(reader) : null;
+    }
+
+    public Task<PaymentRow?> Payment(string department, string id, CancellationToken cancellationToken) =>
+        ReadPayment("department = @department AND id = @id", c => { c.Parameters.AddWithValue("department", department); c.Parameters.AddWithValue("id", id); }, cancellationToken);
+
+    public Task<PaymentRow?> PaymentByReference(string reference, CancellationToken cancellationToken) =>
+        ReadPayment("reference = @reference", c => c.Parameters.AddWithValue("reference", reference), cancellationToken);
+
+    public async Task<ReceiptRow?> Receipt(string department, string paymentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT department, fiscal_year, sequence, number, payment_id, bill_id, bill_reference, amount_minor, currency, gateway, payer_name, items, issued_at
+            FROM payments.receipts WHERE department = @department AND payment_id = @payment
+            """, connection);
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("payment", paymentId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadReceipt(reader) : null;
+    }
+
+    public async Task RecordCallback(CallbackRow callback, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO payments.callbacks (gateway, account, received_at, outcome, reason, event_id, reference)
+            VALUES (@gateway, @account, @at, @outcome, @reason, @event, @reference)
+            """, connection);
+        command.Parameters.AddWithValue("gateway", callback.Gateway);
+        command.Parameters.AddWithValue("account", callback.Account);
+        command.Parameters.AddWithValue("at", callback.ReceivedAt.UtcDateTime);
+        command.Parameters.AddWithValue("outcome", callback.Outcome);
+        command.Parameters.AddWithValue("reason", (object?)callback.Reason ?? DBNull.Value);
+        command.Parameters.AddWithValue("event", (object?)callback.EventId ?? DBNull.Value);
+        command.Parameters.AddWithValue("reference", (object?)callback.Reference ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> Open(PaymentRow payment)
+    {
+        if (payment.BillId is { } billId)
+        {
+            // One conditional update: two checkouts racing for one bill cannot both set its amount aside.
+            await using var reserve = await database.Command("""
+                UPDATE payments.bills SET reserved_minor = reserved_minor + @amount
+                WHERE department = @department AND id = @bill AND amount_minor - paid_minor - reserved_minor >= @amount
+                  AND NOT EXISTS (SELECT 1 FROM payments.payments WHERE department = @department AND id = @payment)
+                """);
+            reserve.Parameters.AddWithValue("amount", payment.AmountMinor);
+            reserve.Parameters.AddWithValue("department", payment.Department);
+            reserve.Parameters.AddWithValue("bill", billId);
+            reserve.Parameters.AddWithValue("payment", payment.Id);
+            if (await reserve.ExecuteNonQueryAsync() == 0)
+                return await Exists(payment); // opened before (a redelivery): still open
+        }
+        await using var insert = await database.Command($"""
+            INSERT INTO payments.payments ({PaymentColumns})
+            VALUES (@department, @id, @account, @gateway, @reference, @bill, @amount, @currency, @bill_reference, @description, @method, @return_url,
+                    @created, @expires, @state, NULL, NULL, 0, NULL)
+            ON CONFLICT DO NOTHING
+            """);
+        insert.Parameters.AddWithValue("department", payment.Department);
+        insert.Parameters.AddWithValue("id", payment.Id);
+        insert.Parameters.AddWithValue("account", payment.Account);
+        insert.Parameters.AddWithValue("gateway", payment.Gateway);
+        insert.Parameters.AddWithValue("reference", payment.Reference);
+        insert.Parameters.AddWithValue("bill", (object?)payment.BillId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("amount", payment.AmountMinor);
+        insert.Parameters.AddWithValue("currency", payment.Currency);
+        insert.Parameters.AddWithValue("bill_reference", payment.BillReference);
+        insert.Parameters.AddWithValue("description", payment.Description);
+        insert.Parameters.AddWithValue("method", payment.Method);
+        insert.Parameters.AddWithValue("return_url", (object?)payment.ReturnUrl ?? DBNull.Value);
+        insert.Parameters.AddWithValue("created", payment.CreatedAt.UtcDateTime);
+        insert.Parameters.AddWithValue("expires", payment.ExpiresAt.UtcDateTime);
+        insert.Parameters.AddWithValue("state", payment.State);
+        await insert.ExecuteNonQueryAsync();
+        return true;
+    }
+
+    async Task<bool> Exists(PaymentRow payment)
+    {
+        await using var command = await database.Command("SELECT 1 FROM payments.payments WHERE department = @department AND id = @id");
+        command.Parameters.AddWithValue("department", payment.Department);
+        command.Parameters.AddWithValue("id", payment.Id);
+        return await command.ExecuteScalarAsync() is not null;
+    }
+
+    public async Task SetGatewayId(string department, string id, string gatewayId, string? checkoutTokenHash)
+    {
+        await using var command = await database.Command("""
+            UPDATE payments.payments SET gateway_id = @gateway_id, checkout_token_hash = COALESCE(@token, checkout_token_hash)
+            WHERE department = @department AND id = @id
+            """);
+        command.Parameters.AddWithValue("gateway_id", gatewayId);
+        command.Parameters.Add(new NpgsqlParameter("token", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)checkoutTokenHash ?? DBNull.Value });
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task Close(string department, string id, string state)
+    {
+        await using var command = await database.Command("""
+            WITH closed AS (
+                UPDATE payments.payments SET state = @state WHERE department = @department AND id = @id AND state = 'pending'
+                RETURNING bill_id, amount_minor)
+            UPDATE payments.bills b SET reserved_minor = GREATEST(0, b.reserved_minor - closed.amount_minor)
+            FROM closed WHERE b.department = @department AND b.id = closed.bill_id
+            """);
+        command.Parameters.AddWithValue("state", state);
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<Captured> Capture(string department, string id, long capturedMinor, string fiscalYear, DateTimeOffset at)
+    {
+        await using (var issued = await database.Command("""
+            SELECT r.department, r.fiscal_year, r.sequence, r.number, r.payment_id, r.bill_id, r.bill_reference, r.amount_minor, r.currency, r.gateway,
+                   r.payer_name, r.items, r.issued_at, p.flag
+            FROM payments.receipts r JOIN payments.payments p ON p.department = r.department AND p.id = r.payment_id
+            WHERE r.department = @department AND r.payment_id = @id
+            """))
+        {
+            issued.Parameters.AddWithValue("department", department);
+            issued.Parameters.AddWithValue("id", id);
+            await using var reader = await issued.ExecuteReaderAsync();
+            if (await reader.ReadAsync())
+                return new Captured(ReadReceipt(reader), reader.IsDBNull(13) ? null : reader.GetString(13));
+        }
+
+        PaymentRow payment;
+        await using (var read = await database.Command($"SELECT {PaymentColumns} FROM payments.payments WHERE department = @department AND id = @id FOR UPDATE"))
+        {
+            read.Parameters.AddWithValue("department", department);
+            read.Parameters.AddWithValue("id", id);
+            await using var reader = await read.ExecuteReaderAsync();
+            if (!await reader.ReadAsync()) throw new InvalidOperationException($"No payment {department}/{id} to capture");
+            payment = ReadPayment(reader);
+        }
+
+        long? billAmount = null, billPaid = null;
+        string? payerName = null;
+        var items = new List<BillItem> { new(payment.Description, capturedMinor) };
+        if (payment.BillId is { } billId)
+        {
+            await using var settle = await database.Command("""
+                UPDATE payments.bills SET reserved_minor = GREATEST(0, reserved_minor - @reserved), paid_minor = paid_minor + @captured
+                WHERE department = @department AND id = @bill
+                RETURNING amount_minor, paid_minor, payer_name, items
+                """);
+            settle.Parameters.AddWithValue("reserved", payment.State == PaymentStates.Pending ? payment.AmountMinor : 0L);
+            settle.Parameters.AddWithValue("captured", capturedMinor);
+            settle.Parameters.AddWithValue("department", department);
+            settle.Parameters.AddWithValue("bill", billId);
+            await using var reader = await settle.ExecuteReaderAsync();
+            if (await reader.ReadAsync())
+            {
+                billAmount = reader.GetInt64(0);
+                billPaid = reader.GetInt64(1);
+                payerName = reader.IsDBNull(2) ? null : reader.GetString(2);
+                items = JsonSerializer.Deserialize<List<BillItem>>(reader.GetString(3)) ?? items;
+            }
+        }
+        var flag = ReceiptNumbers.FlagOf(payment.State, payment.AmountMinor, capturedMinor, billAmount, billPaid);
+
+        await using (var update = await database.Command("""
+            UPDATE payments.payments SET state = 'captured', captured_minor = @captured, flag = @flag WHERE department = @department AND id = @id
+            """))
+        {
+            update.Parameters.AddWithValue("captured", capturedMinor);
+            update.Parameters.AddWithValue("flag", (object?)flag ?? DBNull.Value);
+            update.Parameters.AddWithValue("department", department);
+            update.Parameters.AddWithValue("id", id);
+            await update.ExecuteNonQueryAsync();
+        }
+
+        // The counter row is locked until this transaction ends: numbers are issued in commit order, none lost to a rollback.
+        long sequence;
+        await using (var next = await database.Command("""
+            INSERT INTO payments.receipt_counters (department, fiscal_year, last_number) VALUES (@department, @year, 1)
+            ON CONFLICT (department, fiscal_year) DO UPDATE SET last_number = payments.receipt_counters.last_number + 1
+            RETURNING last_number
+            """))
+        {
+            next.Parameters.AddWithValue("department", department);
+            next.Parameters.AddWithValue("year", fiscalYear);
+            sequence = (long)(await next.ExecuteScalarAsync())!;
+        }
+
+        var receipt = new ReceiptRow(department, fiscalYear, sequence, ReceiptNumbers.Of(department, fiscalYear, sequence), id, payment.BillId,
+            payment.BillReference, capturedMinor, payment.Currency, payment.Gateway, payerName, items, at);
+        await using (var insert = await database.Command("""
+            INSERT INTO payments.receipts (department, fiscal_year, sequence, number, payment_id, bill_id, bill_reference, amount_minor, currency, gateway,
+                payer_name, items, issued_at)
+            VALUES (@department, @year, @sequence, @number, @payment, @bill, @bill_reference, @amount, @currency, @gateway, @payer, @items::jsonb, @at)
+            """))
+        {
+            insert.Parameters.AddWithValue("department", department);
+            insert.Parameters.AddWithValue("year", fiscalYear);
+            insert.Parameters.AddWithValue("sequence", sequence);
+            insert.Parameters.AddWithValue("number", receipt.Number);
+            insert.Parameters.AddWithValue("payment", id);
+            insert.Parameters.AddWithValue("bill", (object?)payment.BillId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("bill_reference", payment.BillReference);
+            insert.Parameters.AddWithValue("amount", capturedMinor);
+            insert.Parameters.AddWithValue("currency", payment.Currency);
+            insert.Parameters.AddWithValue("gateway", payment.Gateway);
+            insert.Parameters.AddWithValue("payer", (object?)payerName ?? DBNull.Value);
+            insert.Parameters.AddWithValue("items", JsonSerializer.Serialize(items));
+            insert.Parameters.AddWithValue("at", at.UtcDateTime);
+            await insert.ExecuteNonQueryAsync();
+        }
+        return new Captured(receipt, flag);
+    }
+
+    public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
+        UPDATE payments.bills SET payer_name = NULL, payer_mobile = NULL, payer_email = NULL WHERE ctid IN (
+            SELECT ctid FROM payments.bills WHERE created_at < @before AND (payer_name IS NOT NULL OR payer_mobile IS NOT NULL OR payer_email IS NOT NULL)
+            LIMIT @batch FOR UPDATE SKIP LOCKED)
+        """, before, batchSize, cancellationToken);
+
+    public Task<int> PruneReceipts(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
+        WITH gone AS (
+            DELETE FROM payments.receipts WHERE ctid IN (SELECT ctid FROM payments.receipts WHERE issued_at < @before LIMIT @batch FOR UPDATE SKIP LOCKED)
+            RETURNING department, payment_id),
+        payments_gone AS (
+            DELETE FROM payments.payments p USING gone WHERE p.department = gone.department AND p.id = gone.payment_id)
+        SELECT count(*) FROM gone
+        """, before, batchSize, cancellationToken, scalar: true);
+
+    public Task<int> PruneCallbacks(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
+        DELETE FROM payments.callbacks WHERE id IN (SELECT id FROM payments.callbacks WHERE received_at < @before LIMIT @batch FOR UPDATE SKIP LOCKED)
+        """, before, batchSize, cancellationToken);
+
+    async Task<int> Prune(string sql, DateTimeOffset before, int batchSize, CancellationToken cancellationToken, bool scalar = false)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("before", before.UtcDateTime);
+        command.Parameters.AddWithValue("batch", batchSize);
+        return scalar ? Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken)) : await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    async Task<PaymentRow?> ReadPayment(string where, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT {PaymentColumns} FROM payments.payments WHERE {where}", connection);
+        parameters(command);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadPayment(reader) : null;
+    }
+
+    static PaymentRow ReadPayment(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+        r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetString(11), Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)), r.GetString(14),
+        r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16), r.GetInt64(17), r.IsDBNull(18) ? null : r.GetString(18));
+
+    static BillRow ReadBill(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+        r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), JsonSerializer.Deserialize<List<BillItem>>(r.GetString(6)) ?? [],
+        r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : DateOnly.FromDateTime(r.GetDateTime(9)), r.GetInt64(10), r.GetInt64(11),
+        Utc(r.GetDateTime(12)), r.IsDBNull(13) ? null : r.GetString(13));
+
+    static ReceiptRow ReadReceipt(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4),
+        r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
+        JsonSerializer.Deserialize<List<BillItem>>(r.GetString(11)) ?? [], Utc(r.GetDateTime(12)));
+
+    static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    async Task<NpgsqlConnection> Open(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}

@@ -1,0 +1,23 @@
+namespace IntegrationHub.Payments.Paying;
+
+// The payment saga's own messages, beside it: what it asks the gateway call handler, what comes back, its timers.
+
+/// <summary>What the saga asks of the gateway: <c>create</c> the order, ask its <c>status</c>, or <c>cancel</c> it at expiry.</summary>
+public sealed record CallPaymentGateway(string PaymentKey, string Call, string Account, string Reference, string? GatewayId, long AmountMinor, string Currency,
+    string BillReference, string Description, string Method, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string? ReturnUrl, string? WalletMobile,
+    string? WalletIdentityDigits);
+
+/// <summary>
+/// What the gateway said: its id for the payment, the payment's state (<c>pending</c>, <c>captured</c>, <c>failed</c>,
+/// <c>not-found</c>) and, after a create, what the payer needs (<paramref name="CheckoutKind"/> and its data, never a secret).
+/// </summary>
+public sealed record PaymentGatewayAnswered(string PaymentKey, string Call, string? GatewayId, string State, long? AmountMinor, string Code,
+    string? CheckoutKind, string? CheckoutSecret, string? CheckoutMessage);
+
+/// <summary>A verified callback about the payment with this reference (webhook, IPN or return post).</summary>
+/// <param name="FromBrowser">A return post: the payer's browser carried it, so the gateway is asked before it counts.</param>
+public sealed record PaymentCallbackReceived(string Reference, string EventId, string State, long? AmountMinor, string Code, bool FromBrowser);
+
+public sealed record PaymentPollDue(string PaymentKey);
+
+public sealed record PaymentExpiryDue(string PaymentKey);
