@@ -28,6 +28,9 @@ public sealed class JazzCashGateway(JazzCashOptions options, HttpClient http) : 
 
     public IReadOnlyCollection<string> Currencies { get; } = [Currency];
 
+    /// <summary>JazzCash refunds carry only the original pp_TxnRefNo: a repeat would refund again.</summary>
+    public bool RefundsAreIdempotent => false;
+
     public async Task<CreatedPayment> Create(PaymentOrder order, CancellationToken cancellationToken = default)
     {
         if (order.Amount.Currency != Currency)

@@ -35,7 +35,14 @@ public interface IPaymentGateway
     /// </summary>
     Task<GatewayPayment> Cancel(string reference, string? gatewayId, CancellationToken cancellationToken = default);
 
-    /// <summary>Refunds part or all of a captured payment (idempotent by <see cref="RefundOrder.Reference"/>).</summary>
+    /// <summary>
+    /// Whether a refund repeated with the same <see cref="RefundOrder.Reference"/> refunds once (Stripe's idempotency key).
+    /// Where it does not (JazzCash has no refund reference), a refund whose first attempt may have reached the gateway is
+    /// never sent again: its outcome is unknown until an operator checks.
+    /// </summary>
+    bool RefundsAreIdempotent { get; }
+
+    /// <summary>Refunds part or all of a captured payment (idempotent by <see cref="RefundOrder.Reference"/> where <see cref="RefundsAreIdempotent"/>).</summary>
     Task<GatewayRefund> Refund(RefundOrder refund, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -38,6 +38,8 @@ public sealed class StripeGateway : IPaymentGateway
 
     public IReadOnlyCollection<string> Currencies => _currencies;
 
+    public bool RefundsAreIdempotent => true;
+
     public async Task<CreatedPayment> Create(PaymentOrder order, CancellationToken cancellationToken = default)
     {
         if (!_currencies.Contains(order.Amount.Currency))

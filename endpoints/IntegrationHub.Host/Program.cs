@@ -2,6 +2,7 @@ using IntegrationHub.Abdm;
 using IntegrationHub.Clinical;
 using IntegrationHub.Gateway;
 using IntegrationHub.Hosting;
+using IntegrationHub.Payments;
 using IntegrationHub.Providers;
 using IntegrationHub.Sample;
 using IntegrationHub.Webhooks;
@@ -24,6 +25,7 @@ public sealed class Program
         builder.AddHubEndpoint<SampleEndpoint>();
         builder.AddHubEndpoint<ClinicalEndpoint>();
         builder.AddHubEndpoint<AbdmEndpoint>();
+        builder.AddHubEndpoint<PaymentsEndpoint>();
 
         var app = builder.Build();
         app.MapServiceDefaults();

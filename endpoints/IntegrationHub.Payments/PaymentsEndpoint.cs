@@ -34,10 +34,11 @@ public sealed class PaymentsEndpoint : HubEndpoint
         endpoint
             .Settings(PaymentsOptions.From)
             .Settings(PaymentsRetentionOptions.From)
-            .StatusResources(PaymentStatuses.Kind)
+            .StatusResources(PaymentStatuses.Kind, RefundStatuses.Kind)
             .Store<IPaymentLedger>(_ => new InMemoryPaymentLedger(),
                 (sp, connectionString) => new PostgreSqlPaymentLedger(connectionString, sp.GetRequiredService<HandlerDatabase>()))
             .Handler<PaymentSaga>()
+            .Handler<RefundSaga>()
             .ExternalCallHandler<PaymentGatewayCallHandler>();
         endpoint.Services.AddHttpClient(PaymentGateways.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         endpoint.Services.AddSingleton<PaymentGateways>();

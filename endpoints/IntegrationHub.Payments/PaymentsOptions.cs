@@ -41,6 +41,9 @@ public sealed class PaymentsOptions
     /// <summary>The longest wait between two questions to a silent gateway (the wait doubles up to it).</summary>
     public TimeSpan MaxPollInterval { get; private init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long a refund may stay pending at the gateway before its outcome counts as unknown (operators check).</summary>
+    public TimeSpan RefundTimeout { get; private init; } = TimeSpan.FromDays(3);
+
     public IEnumerable<PaymentAccount> Accounts => Departments.Values.SelectMany(d => d.Accounts);
 
     public PaymentAccount? Account(string gateway, string account) =>
@@ -89,6 +92,7 @@ public sealed class PaymentsOptions
             PaymentExpiry = payment.Span("Expiry", TimeSpan.FromHours(24), TimeSpan.FromSeconds(5), problems),
             PollAfter = payment.Span("PollAfter", TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(100), problems),
             MaxPollInterval = payment.Span("MaxPollInterval", TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(100), problems),
+            RefundTimeout = section.GetSection("Refund").Span("Timeout", TimeSpan.FromDays(3), TimeSpan.FromSeconds(1), problems),
         };
         HubSettingsException.ThrowIfAny(problems);
         return options;

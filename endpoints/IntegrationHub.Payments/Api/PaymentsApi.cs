@@ -43,6 +43,12 @@ public static class PaymentsApi
                 "`payment.failed`, `payment.expired` say how it ended. 409 when the bill has nothing outstanding.")
             .Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id}", ShowPayment).RequireAuthorization(PaymentScopes.Read.Name).WithName("GetPayment").WithSummary("A payment's status and timeline");
+        group.MapPost("/{id}/refunds", RefundPayment).RequireAuthorization(PaymentScopes.Write.Name).WithName("RefundPayment")
+            .WithSummary("Refund part or all of a captured payment")
+            .WithDescription("Needs scope `payments:write`. Body: `{ amount?: \"500.00\" (default: all that is left), reason }`; send `Idempotency-Key`. " +
+                "202 with the refund's status resource; webhooks `refund.completed` / `refund.failed`. 409 when the payment has less left to refund.")
+            .Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/refunds/{id}", ShowRefund).RequireAuthorization(PaymentScopes.Read.Name).WithName("GetRefund").WithSummary("A refund's status and timeline");
         group.MapGet("/{id}/receipt", ShowReceipt).RequireAuthorization(PaymentScopes.Read.Name).WithName("GetReceipt")
             .WithSummary("The receipt of a captured payment: its number (sequential per department and fiscal year), amount, items");
     }
@@ -200,6 +206,53 @@ public static class PaymentsApi
         }, PaymentRoute, key, Convert.ToHexString(SHA256.HashData(body)));
         var accepted = await payments.Status.Accept(http, PaymentStatuses.Kind, payment, bus => bus.SendLocal(new StartPayment(id, department, chosen.Name, reference,
             billId, amount.Minor, amount.Currency, Ascii(billReference, 20), Ascii(description ?? "Payment", 100), method, mobile, cnic, returnUrl, expiresAt)));
+        return accepted.Result switch
+        {
+            Accepted<AcceptedView> ok => ok,
+            ValidationProblem invalid => invalid,
+            ProblemHttpResult refused => refused,
+            var other => throw new InvalidOperationException($"Accept answered {other.GetType().Name}"),
+        };
+    }
+
+    static Task<Results<Ok<StatusView>, ProblemHttpResult>> ShowRefund(string id, HttpContext http, [FromServices] EndpointRuntime<PaymentsEndpoint> payments) =>
+        payments.Status.Show(RefundStatuses.Kind, Department(http), id);
+
+    static async Task<Results<Accepted<AcceptedView>, ValidationProblem, ProblemHttpResult>> RefundPayment(string id, HttpContext http,
+        [FromServices] IPaymentLedger ledger, [FromServices] EndpointRuntime<PaymentsEndpoint> payments, [FromServices] TimeProvider clock)
+    {
+        var department = Department(http);
+        var errors = new Dictionary<string, string[]>();
+        var key = IdempotencyKeys.Read(http.Request, errors);
+        var body = await RequestBodies.ReadLimited(http.Request, MaxBodyBytes);
+        if (body is null) return RequestBodies.TooLarge(MaxBodyBytes, "refund");
+        using var json = JsonBodies.Parse(body, out var problem);
+        if (json is null) return Invalid("body", problem ?? "The body must be JSON.");
+        var root = json.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) return Invalid("body", "The body must be a JSON object.");
+        var amountText = Fields.Text(root, "amount", errors, max: 24);
+        var reason = Fields.Text(root, "reason", errors, required: true, max: 200);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The refund is not valid");
+        if (await ledger.Payment(department, id, http.RequestAborted) is not { } payment) return NotFound("payment", id);
+        if (payment.State != PaymentStates.Captured)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to refund", detail: $"The payment is {payment.State}, not captured.");
+        var amount = new Money(payment.RefundableMinor, payment.Currency);
+        if (amountText is not null)
+        {
+            if (!Money.TryParse(amountText, payment.Currency, out var asked, out var why) || asked.Value.IsZero) return Invalid("amount", why ?? "amount must be above zero.");
+            amount = asked.Value;
+        }
+        if (amount.IsZero || amount.Minor > payment.RefundableMinor)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "More than is left to refund",
+                detail: $"{new Money(payment.RefundableMinor, payment.Currency)} of the payment is left to refund.");
+
+        var refundId = "rfd_" + Guid.NewGuid().ToString("N");
+        var refund = new NewStatusResource(refundId, department, clock.GetUtcNow(), new Dictionary<string, string>
+        {
+            ["paymentId"] = id, ["amount"] = amount.Amount, ["currency"] = amount.Currency,
+        }, $"POST {PaymentStatuses.Route}/{{id}}/refunds", key, Convert.ToHexString(SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes(id)])));
+        var accepted = await payments.Status.Accept(http, RefundStatuses.Kind, refund,
+            bus => bus.SendLocal(new StartRefund(refundId, id, department, amount.Minor, reason!)));
         return accepted.Result switch
         {
             Accepted<AcceptedView> ok => ok,

@@ -56,6 +56,19 @@ public static class PaymentCallbacksApi
                 detail: refused.Reason);
         }
         var verified = (CallbackVerification.Verified)verification;
+        if (verified is { Kind: CallbackKind.RefundEvent, Refund: { } refund })
+        {
+            var refundMessage = new RefundCallbackReceived(refund.Reference, verified.EventId, refund.State switch
+            {
+                RefundState.Completed => "completed",
+                RefundState.Failed => "failed",
+                _ => "pending",
+            }, refund.GatewayId, refund.Code);
+            var refundHeaders = new Dictionary<string, string> { [Headers.MessageId] = MessageId(gateway, account, verified.EventId) };
+            if (await payments.Commit(http, bus => bus.SendLocal(refundMessage, refundHeaders), "the refund callback") is { } down) return down;
+            await Record(ledger, new CallbackRow(gateway, account, now, "accepted", "refund " + refundMessage.State, verified.EventId, refund.Reference));
+            return Results.Ok();
+        }
         if (verified.Kind is CallbackKind.Ignored or CallbackKind.RefundEvent || verified.Payment is null)
         {
             await Record(ledger, new CallbackRow(gateway, account, now, "ignored", verified.Kind.ToString(), verified.EventId, verified.Payment?.Reference));
@@ -64,7 +77,7 @@ public static class PaymentCallbacksApi
 
         var payment = verified.Payment;
         var message = new PaymentCallbackReceived(payment.Reference, verified.EventId, PaymentGatewayCallHandler.StateName(payment.State), payment.Amount?.Minor,
-            payment.Code, FromBrowser: verified.Kind == CallbackKind.ReturnPost);
+            payment.Code, FromBrowser: verified.Kind == CallbackKind.ReturnPost, payment.Instrument);
         var messageHeaders = new Dictionary<string, string> { [Headers.MessageId] = MessageId(gateway, account, verified.EventId) };
         var unavailable = await payments.Commit(http, bus => bus.SendLocal(message, messageHeaders), "the payment callback");
         if (unavailable is not null) return unavailable;

@@ -8,6 +8,7 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
     readonly Dictionary<(string, string), PaymentRow> _payments = [];
     readonly Dictionary<(string, string), ReceiptRow> _receipts = [];
     readonly Dictionary<(string, string), long> _counters = [];
+    readonly Dictionary<(string, string), RefundRow> _refunds = [];
     readonly List<CallbackRow> _callbacks = [];
 
     public IReadOnlyList<CallbackRow> Callbacks { get { lock (_gate) return [.. _callbacks]; } }
@@ -84,11 +85,11 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
         return Task.CompletedTask;
     }
 
-    public Task<Captured> Capture(string department, string id, long capturedMinor, string fiscalYear, DateTimeOffset at)
+    public Task<Captured> Capture(string department, string id, long capturedMinor, string? instrument, string fiscalYear, DateTimeOffset at)
     {
         lock (_gate)
         {
-            if (_receipts.TryGetValue((department, id), out var issued)) return Task.FromResult(new Captured(issued, _payments[(department, id)].Flag));
+            if (_receipts.TryGetValue((department, id), out var issued)) return Task.FromResult(new Captured(issued, _payments[(department, id)].Flag, Excess(issued)));
             var payment = _payments[(department, id)];
             BillRow? bill = null;
             if (payment.BillId is { } billId && _bills.TryGetValue((department, billId), out var found))
@@ -98,12 +99,13 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
                 _bills[(department, billId)] = bill;
             }
             var flag = ReceiptNumbers.FlagOf(payment.State, payment.AmountMinor, capturedMinor, bill?.AmountMinor, bill?.PaidMinor);
-            _payments[(department, id)] = payment with { State = PaymentStates.Captured, CapturedMinor = capturedMinor, Flag = flag };
+            _payments[(department, id)] = payment with { State = PaymentStates.Captured, CapturedMinor = capturedMinor, Flag = flag, Instrument = instrument };
             var sequence = _counters[(department, fiscalYear)] = _counters.GetValueOrDefault((department, fiscalYear)) + 1;
             var receipt = new ReceiptRow(department, fiscalYear, sequence, ReceiptNumbers.Of(department, fiscalYear, sequence), id, payment.BillId,
                 payment.BillReference, capturedMinor, payment.Currency, payment.Gateway, bill?.PayerName, bill?.Items ?? [new BillItem(payment.Description, capturedMinor)], at);
             _receipts[(department, id)] = receipt;
-            return Task.FromResult(new Captured(receipt, flag));
+            return Task.FromResult(new Captured(receipt, flag,
+                ReceiptNumbers.ExcessOf(payment.AmountMinor, capturedMinor, bill?.AmountMinor, bill?.PaidMinor)));
         }
     }
 
@@ -141,6 +143,51 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
             _callbacks.RemoveAll(c => c.ReceivedAt < before && removed++ < count);
             return Task.FromResult(count);
         }
+    }
+
+    long Excess(ReceiptRow receipt)
+    {
+        var payment = _payments[(receipt.Department, receipt.PaymentId)];
+        var bill = payment.BillId is { } billId ? _bills.GetValueOrDefault((receipt.Department, billId)) : null;
+        return ReceiptNumbers.ExcessOf(payment.AmountMinor, payment.CapturedMinor, bill?.AmountMinor, bill?.PaidMinor);
+    }
+
+    public Task<bool> OpenRefund(RefundRow refund)
+    {
+        lock (_gate)
+        {
+            if (_refunds.ContainsKey((refund.Department, refund.Id))) return Task.FromResult(true);
+            if (!_payments.TryGetValue((refund.Department, refund.PaymentId), out var payment) || payment.RefundableMinor < refund.AmountMinor)
+                return Task.FromResult(false);
+            _payments[(refund.Department, refund.PaymentId)] = payment with { RefundReservedMinor = payment.RefundReservedMinor + refund.AmountMinor };
+            _refunds[(refund.Department, refund.Id)] = refund;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task CloseRefund(string department, string refundId, string state, string? gatewayRefundId)
+    {
+        lock (_gate)
+        {
+            if (!_refunds.TryGetValue((department, refundId), out var refund) || refund.State != RefundStates.Pending) return Task.CompletedTask;
+            _refunds[(department, refundId)] = refund with { State = state, GatewayRefundId = gatewayRefundId };
+            if (state == RefundStates.Unknown) return Task.CompletedTask; // stays set aside until operators know
+            var payment = _payments[(department, refund.PaymentId)];
+            var completed = state == RefundStates.Completed;
+            _payments[(department, refund.PaymentId)] = payment with
+            {
+                RefundReservedMinor = Math.Max(0, payment.RefundReservedMinor - refund.AmountMinor),
+                RefundedMinor = payment.RefundedMinor + (completed ? refund.AmountMinor : 0),
+            };
+            if (completed && payment.BillId is { } billId && _bills.TryGetValue((department, billId), out var bill))
+                _bills[(department, billId)] = bill with { PaidMinor = Math.Max(0, bill.PaidMinor - refund.AmountMinor) };
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<RefundRow?> Refund(string department, string refundId, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult(_refunds.GetValueOrDefault((department, refundId)));
     }
 
     void Release(PaymentRow payment)

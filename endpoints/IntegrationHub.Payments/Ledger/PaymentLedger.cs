@@ -14,7 +14,16 @@ public sealed record BillRow(string Department, string Id, string Reference, str
 /// <summary>One payment attempt, as the saga opened it: what the gateway is asked for, and where it stands.</summary>
 public sealed record PaymentRow(string Department, string Id, string Account, string Gateway, string Reference, string? BillId, long AmountMinor,
     string Currency, string BillReference, string Description, string Method, string? ReturnUrl, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
-    string State, string? GatewayId = null, string? CheckoutTokenHash = null, long CapturedMinor = 0, string? Flag = null);
+    string State, string? GatewayId = null, string? CheckoutTokenHash = null, long CapturedMinor = 0, string? Flag = null, long RefundedMinor = 0,
+    long RefundReservedMinor = 0, string? Instrument = null)
+{
+    /// <summary>What may still be refunded: captured, less what was refunded or is being refunded.</summary>
+    public long RefundableMinor => Math.Max(0, CapturedMinor - RefundedMinor - RefundReservedMinor);
+}
+
+/// <summary>A refund of part or all of a captured payment.</summary>
+public sealed record RefundRow(string Department, string Id, string PaymentId, long AmountMinor, string Currency, string Reason, string State,
+    DateTimeOffset CreatedAt, string? GatewayRefundId = null);
 
 public sealed record ReceiptRow(string Department, string FiscalYear, long Sequence, string Number, string PaymentId, string? BillId, string BillReference,
     long AmountMinor, string Currency, string Gateway, string? PayerName, IReadOnlyList<BillItem> Items, DateTimeOffset IssuedAt);
@@ -28,6 +37,15 @@ public static class PaymentStates
     public const string Captured = "captured";
     public const string Failed = "failed";
     public const string Expired = "expired";
+}
+
+public static class RefundStates
+{
+    public const string Pending = "pending";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    /// <summary>The gateway may or may not have refunded (a JazzCash refund repeated after a crash is never sent twice): operators check.</summary>
+    public const string Unknown = "unknown";
 }
 
 /// <summary>
@@ -65,7 +83,18 @@ public interface IPaymentLedger
     /// Records money captured (once: a repeat returns the first receipt), settles the bill and issues the next receipt
     /// number of the department's fiscal year. Money after the payment ended, or beyond the bill, is recorded and flagged.
     /// </summary>
-    Task<Captured> Capture(string department, string id, long capturedMinor, string fiscalYear, DateTimeOffset at);
+    Task<Captured> Capture(string department, string id, long capturedMinor, string? instrument, string fiscalYear, DateTimeOffset at);
+
+    /// <summary>
+    /// Records the refund and sets its amount aside on its payment: false (nothing recorded) when that is more than the
+    /// payment has left to refund — captured, less refunded and being refunded.
+    /// </summary>
+    Task<bool> OpenRefund(RefundRow refund);
+
+    /// <summary>Ends a refund: completed moves its amount to refunded, failed gives it back, unknown keeps it set aside.</summary>
+    Task CloseRefund(string department, string refundId, string state, string? gatewayRefundId);
+
+    Task<RefundRow?> Refund(string department, string refundId, CancellationToken cancellationToken);
 
     /// <summary>Blanks the payer's name, mobile and e-mail of bills created before <paramref name="before"/>; the amounts stay.</summary>
     Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
@@ -77,7 +106,8 @@ public interface IPaymentLedger
 }
 
 /// <summary>A capture's receipt, and why the department must look at it (see <see cref="ReceiptNumbers.FlagOf"/>), if it must.</summary>
-public sealed record Captured(ReceiptRow Receipt, string? Flag);
+/// <param name="ExcessMinor">Money beyond what the bill (or, after expiry, the payment) still owed: what an overpayment policy would refund.</param>
+public sealed record Captured(ReceiptRow Receipt, string? Flag, long ExcessMinor = 0);
 
 /// <summary>Receipt numbers: <c>{DEPARTMENT}-{fiscal year}-{sequence, six digits}</c>, e.g. <c>DEMO-2026-27-000042</c>.</summary>
 public static class ReceiptNumbers
@@ -102,4 +132,8 @@ public static class ReceiptNumbers
         : capturedMinor != askedMinor ? "amount_mismatch"
         : billPaidAfterMinor > billAmountMinor ? "overpaid"
         : null;
+
+    /// <summary>Money beyond what was owed: over the bill's amount for a bill, over the amount asked otherwise.</summary>
+    public static long ExcessOf(long askedMinor, long capturedMinor, long? billAmountMinor, long? billPaidAfterMinor) =>
+        billAmountMinor is { } amount ? Math.Max(0, (billPaidAfterMinor ?? 0) - amount) : Math.Max(0, capturedMinor - askedMinor);
 }

@@ -9,7 +9,7 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
 {
     const string PaymentColumns = """
         department, id, account, gateway, reference, bill_id, amount_minor, currency, bill_reference, description, method, return_url,
-        created_at, expires_at, state, gateway_id, checkout_token_hash, captured_minor, flag
+        created_at, expires_at, state, gateway_id, checkout_token_hash, captured_minor, flag, refunded_minor, refund_reserved_minor, instrument
         """;
     const string BillColumns = """
         department, id, reference, payer_name, payer_mobile, payer_email, items, amount_minor, currency, due_date, reserved_minor, paid_minor,
@@ -111,7 +111,7 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
         await using var insert = await database.Command($"""
             INSERT INTO payments.payments ({PaymentColumns})
             VALUES (@department, @id, @account, @gateway, @reference, @bill, @amount, @currency, @bill_reference, @description, @method, @return_url,
-                    @created, @expires, @state, NULL, NULL, 0, NULL)
+                    @created, @expires, @state, NULL, NULL, 0, NULL, 0, 0, NULL)
             ON CONFLICT DO NOTHING
             """);
         insert.Parameters.AddWithValue("department", payment.Department);
@@ -169,12 +169,13 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<Captured> Capture(string department, string id, long capturedMinor, string fiscalYear, DateTimeOffset at)
+    public async Task<Captured> Capture(string department, string id, long capturedMinor, string? instrument, string fiscalYear, DateTimeOffset at)
     {
         await using (var issued = await database.Command("""
             SELECT r.department, r.fiscal_year, r.sequence, r.number, r.payment_id, r.bill_id, r.bill_reference, r.amount_minor, r.currency, r.gateway,
-                   r.payer_name, r.items, r.issued_at, p.flag
+                   r.payer_name, r.items, r.issued_at, p.flag, p.amount_minor, p.captured_minor, b.amount_minor, b.paid_minor
             FROM payments.receipts r JOIN payments.payments p ON p.department = r.department AND p.id = r.payment_id
+            LEFT JOIN payments.bills b ON b.department = p.department AND b.id = p.bill_id
             WHERE r.department = @department AND r.payment_id = @id
             """))
         {
@@ -182,7 +183,8 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
             issued.Parameters.AddWithValue("id", id);
             await using var reader = await issued.ExecuteReaderAsync();
             if (await reader.ReadAsync())
-                return new Captured(ReadReceipt(reader), reader.IsDBNull(13) ? null : reader.GetString(13));
+                return new Captured(ReadReceipt(reader), reader.IsDBNull(13) ? null : reader.GetString(13), ReceiptNumbers.ExcessOf(reader.GetInt64(14),
+                    reader.GetInt64(15), reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.IsDBNull(17) ? null : reader.GetInt64(17)));
         }
 
         PaymentRow payment;
@@ -221,9 +223,11 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
         var flag = ReceiptNumbers.FlagOf(payment.State, payment.AmountMinor, capturedMinor, billAmount, billPaid);
 
         await using (var update = await database.Command("""
-            UPDATE payments.payments SET state = 'captured', captured_minor = @captured, flag = @flag WHERE department = @department AND id = @id
+            UPDATE payments.payments SET state = 'captured', captured_minor = @captured, flag = @flag, instrument = @instrument
+            WHERE department = @department AND id = @id
             """))
         {
+            update.Parameters.Add(new NpgsqlParameter("instrument", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)instrument ?? DBNull.Value });
             update.Parameters.AddWithValue("captured", capturedMinor);
             update.Parameters.AddWithValue("flag", (object?)flag ?? DBNull.Value);
             update.Parameters.AddWithValue("department", department);
@@ -267,7 +271,72 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
             insert.Parameters.AddWithValue("at", at.UtcDateTime);
             await insert.ExecuteNonQueryAsync();
         }
-        return new Captured(receipt, flag);
+        return new Captured(receipt, flag, ReceiptNumbers.ExcessOf(payment.AmountMinor, capturedMinor, billAmount, billPaid));
+    }
+
+    public async Task<bool> OpenRefund(RefundRow refund)
+    {
+        // One conditional update: refunds racing on one payment cannot together exceed what it captured.
+        await using var reserve = await database.Command("""
+            WITH reserved AS (
+                UPDATE payments.payments SET refund_reserved_minor = refund_reserved_minor + @amount
+                WHERE department = @department AND id = @payment AND captured_minor - refunded_minor - refund_reserved_minor >= @amount
+                  AND NOT EXISTS (SELECT 1 FROM payments.refunds WHERE department = @department AND id = @id)
+                RETURNING id)
+            INSERT INTO payments.refunds (department, id, payment_id, amount_minor, currency, reason, state, gateway_refund_id, created_at)
+            SELECT @department, @id, @payment, @amount, @currency, @reason, 'pending', NULL, @at FROM reserved
+            """);
+        reserve.Parameters.AddWithValue("department", refund.Department);
+        reserve.Parameters.AddWithValue("payment", refund.PaymentId);
+        reserve.Parameters.AddWithValue("id", refund.Id);
+        reserve.Parameters.AddWithValue("amount", refund.AmountMinor);
+        reserve.Parameters.AddWithValue("currency", refund.Currency);
+        reserve.Parameters.AddWithValue("reason", refund.Reason);
+        reserve.Parameters.AddWithValue("at", refund.CreatedAt.UtcDateTime);
+        if (await reserve.ExecuteNonQueryAsync() == 1) return true;
+        await using var exists = await database.Command("SELECT 1 FROM payments.refunds WHERE department = @department AND id = @id");
+        exists.Parameters.AddWithValue("department", refund.Department);
+        exists.Parameters.AddWithValue("id", refund.Id);
+        return await exists.ExecuteScalarAsync() is not null; // opened before (a redelivery)
+    }
+
+    public async Task CloseRefund(string department, string refundId, string state, string? gatewayRefundId)
+    {
+        await using var command = await database.Command("""
+            WITH closed AS (
+                UPDATE payments.refunds SET state = @state, gateway_refund_id = @gateway_id
+                WHERE department = @department AND id = @id AND state = 'pending'
+                RETURNING payment_id, amount_minor),
+            payment AS (
+                UPDATE payments.payments p SET
+                    refund_reserved_minor = CASE WHEN @state = 'unknown' THEN p.refund_reserved_minor ELSE GREATEST(0, p.refund_reserved_minor - closed.amount_minor) END,
+                    refunded_minor = p.refunded_minor + CASE WHEN @state = 'completed' THEN closed.amount_minor ELSE 0 END
+                FROM closed WHERE p.department = @department AND p.id = closed.payment_id
+                RETURNING p.bill_id, closed.amount_minor)
+            UPDATE payments.bills b SET paid_minor = GREATEST(0, b.paid_minor - payment.amount_minor)
+            FROM payment WHERE @state = 'completed' AND b.department = @department AND b.id = payment.bill_id
+            """);
+        command.Parameters.AddWithValue("state", state);
+        command.Parameters.Add(new NpgsqlParameter("gateway_id", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)gatewayRefundId ?? DBNull.Value });
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("id", refundId);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<RefundRow?> Refund(string department, string refundId, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT department, id, payment_id, amount_minor, currency, reason, state, created_at, gateway_refund_id
+            FROM payments.refunds WHERE department = @department AND id = @id
+            """, connection);
+        command.Parameters.AddWithValue("department", department);
+        command.Parameters.AddWithValue("id", refundId);
+        await using var r = await command.ExecuteReaderAsync(cancellationToken);
+        return await r.ReadAsync(cancellationToken)
+            ? new RefundRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetString(5), r.GetString(6), Utc(r.GetDateTime(7)),
+                r.IsDBNull(8) ? null : r.GetString(8))
+            : null;
     }
 
     public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
@@ -310,7 +379,8 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
     static PaymentRow ReadPayment(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10),
         r.IsDBNull(11) ? null : r.GetString(11), Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)), r.GetString(14),
-        r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16), r.GetInt64(17), r.IsDBNull(18) ? null : r.GetString(18));
+        r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16), r.GetInt64(17), r.IsDBNull(18) ? null : r.GetString(18),
+        r.GetInt64(19), r.GetInt64(20), r.IsDBNull(21) ? null : r.GetString(21));
 
     static BillRow ReadBill(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
         r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), JsonSerializer.Deserialize<List<BillItem>>(r.GetString(6)) ?? [],

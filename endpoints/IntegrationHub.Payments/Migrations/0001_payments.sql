@@ -43,10 +43,30 @@ CREATE TABLE payments.payments (
     gateway_id text NULL,
     checkout_token_hash text NULL,
     captured_minor bigint NOT NULL DEFAULT 0,
+    instrument text NULL,
+    refunded_minor bigint NOT NULL DEFAULT 0,
+    refund_reserved_minor bigint NOT NULL DEFAULT 0,
     flag text NULL,
+    CHECK (refunded_minor + refund_reserved_minor <= captured_minor),
     PRIMARY KEY (department, id)
 );
 CREATE INDEX payments_created_at_idx ON payments.payments (created_at);
+
+-- Refunds of captured payments (POST /api/v1/payments/{id}/refunds): a refund sets its amount aside on its payment
+-- first (refund_reserved_minor), so refunds together never exceed what was captured, however many run at once.
+CREATE TABLE payments.refunds (
+    department text NOT NULL,
+    id text NOT NULL,
+    payment_id text NOT NULL,
+    amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+    currency text NOT NULL,
+    reason text NOT NULL,
+    state text NOT NULL,
+    gateway_refund_id text NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (department, id),
+    FOREIGN KEY (department, payment_id) REFERENCES payments.payments (department, id) ON DELETE CASCADE
+);
 
 -- Receipts: numbered without gaps per department and fiscal year (the counter row is taken in the capture's own
 -- transaction, so a rolled-back capture gives its number back). Kept Hub:Payments:Retention:Receipts (default 8 years).

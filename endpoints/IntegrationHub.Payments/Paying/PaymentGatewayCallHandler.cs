@@ -14,7 +14,7 @@ namespace IntegrationHub.Payments.Paying;
 /// cannot be reached is thrown (retried, then the error queue); one that refuses for good fails the payment.
 /// </summary>
 internal sealed class PaymentGatewayCallHandler(IBus bus, PaymentGateways gateways, OutboundCalls calls, ILogger<PaymentGatewayCallHandler> logger)
-    : IHandleMessages<CallPaymentGateway>
+    : IHandleMessages<CallPaymentGateway>, IHandleMessages<CallGatewayRefund>
 {
     public const string Create = "create";
     public const string Status = "status";
@@ -36,6 +36,33 @@ internal sealed class PaymentGatewayCallHandler(IBus bus, PaymentGateways gatewa
             logger.LogError("Payment {Reference}: {Gateway} account {Account} refused the {Call} for good: {Reason}", message.Reference, gateway.Gateway,
                 message.Account, message.Call, e.Message);
             answer = new PaymentGatewayAnswered(message.PaymentKey, message.Call, message.GatewayId, "failed", null, e.Kind.ToString(), null, null, null);
+        }
+        await bus.Reply(answer);
+    }
+
+    public async Task Handle(CallGatewayRefund message)
+    {
+        var gateway = gateways.Of(message.Account);
+        RefundGatewayAnswered answer;
+        try
+        {
+            var refund = await calls.Make(new OutboundCall($"payments:{gateway.Gateway}:{message.Account}", $"refund:{message.RefundId}"),
+                async ct => await gateway.Refund(new RefundOrder(message.RefundId, message.PaymentReference, message.PaymentGatewayId,
+                    new Money(message.AmountMinor, message.Currency), message.Instrument, message.Reason), ct),
+                // A gateway without refund references would refund twice: an attempt that may have reached it is not repeated.
+                status: gateway.RefundsAreIdempotent ? null : _ => Task.FromResult<GatewayRefund?>(new GatewayRefund(message.RefundId, null, RefundState.Pending, "unknown-after-retry")),
+                describe: r => $"{r.State} {r.Code}".Trim());
+            answer = new RefundGatewayAnswered(message.RefundId, refund.Code == "unknown-after-retry" ? "unknown" : refund.State switch
+            {
+                RefundState.Completed => "completed",
+                RefundState.Failed => "failed",
+                _ => "pending",
+            }, refund.GatewayId, refund.Code);
+        }
+        catch (ExternalSystemException e) when (!e.Retryable)
+        {
+            logger.LogError("Refund {RefundId}: {Gateway} account {Account} refused it for good: {Reason}", message.RefundId, gateway.Gateway, message.Account, e.Message);
+            answer = new RefundGatewayAnswered(message.RefundId, "failed", null, e.Kind.ToString());
         }
         await bus.Reply(answer);
     }
@@ -76,7 +103,8 @@ internal sealed class PaymentGatewayCallHandler(IBus bus, PaymentGateways gatewa
         message.WalletMobile is { } mobile ? new WalletPayer(mobile, message.WalletIdentityDigits ?? "") : null);
 
     static PaymentGatewayAnswered Answer(CallPaymentGateway message, GatewayPayment payment, string? kind = null, string? secret = null, string? text = null) =>
-        new(message.PaymentKey, message.Call, payment.GatewayId ?? message.GatewayId, StateName(payment.State), payment.Amount?.Minor, payment.Code, kind, secret, text);
+        new(message.PaymentKey, message.Call, payment.GatewayId ?? message.GatewayId, StateName(payment.State), payment.Amount?.Minor, payment.Code, kind, secret, text,
+            payment.Instrument);
 
     public static string StateName(PaymentState state) => state switch
     {

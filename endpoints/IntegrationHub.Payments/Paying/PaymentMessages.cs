@@ -12,11 +12,24 @@ public sealed record CallPaymentGateway(string PaymentKey, string Call, string A
 /// <c>not-found</c>) and, after a create, what the payer needs (<paramref name="CheckoutKind"/> and its data, never a secret).
 /// </summary>
 public sealed record PaymentGatewayAnswered(string PaymentKey, string Call, string? GatewayId, string State, long? AmountMinor, string Code,
-    string? CheckoutKind, string? CheckoutSecret, string? CheckoutMessage);
+    string? CheckoutKind, string? CheckoutSecret, string? CheckoutMessage, string? Instrument = null);
 
 /// <summary>A verified callback about the payment with this reference (webhook, IPN or return post).</summary>
 /// <param name="FromBrowser">A return post: the payer's browser carried it, so the gateway is asked before it counts.</param>
-public sealed record PaymentCallbackReceived(string Reference, string EventId, string State, long? AmountMinor, string Code, bool FromBrowser);
+public sealed record PaymentCallbackReceived(string Reference, string EventId, string State, long? AmountMinor, string Code, bool FromBrowser,
+    string? Instrument = null);
+
+/// <summary>What the saga asks of the gateway to refund.</summary>
+public sealed record CallGatewayRefund(string RefundId, string Account, string PaymentReference, string? PaymentGatewayId, long AmountMinor, string Currency,
+    string? Instrument, string Reason);
+
+/// <summary>What the gateway said of the refund: <c>completed</c>, <c>pending</c>, <c>failed</c> or <c>unknown</c> (never sent twice).</summary>
+public sealed record RefundGatewayAnswered(string RefundId, string State, string? GatewayRefundId, string Code);
+
+/// <summary>A verified callback about a refund (Stripe's refund.* events).</summary>
+public sealed record RefundCallbackReceived(string RefundId, string EventId, string State, string? GatewayRefundId, string Code);
+
+public sealed record RefundTimedOut(string RefundId);
 
 public sealed record PaymentPollDue(string PaymentKey);
 

@@ -99,7 +99,7 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
                 return;
             }
         }
-        await Apply(message.State, message.AmountMinor, message.Code, fromGateway: true, afterExpiry: message.Call == PaymentGatewayCallHandler.Cancel);
+        await Apply(message.State, message.AmountMinor, message.Code, message.Instrument, fromGateway: true, afterExpiry: message.Call == PaymentGatewayCallHandler.Cancel);
     }
 
     public async Task Handle(PaymentCallbackReceived message)
@@ -118,7 +118,7 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
             await Ask(PaymentGatewayCallHandler.Status);
             return;
         }
-        await Apply(message.State, message.AmountMinor, message.Code, fromGateway: false, afterExpiry: false);
+        await Apply(message.State, message.AmountMinor, message.Code, message.Instrument, fromGateway: false, afterExpiry: false);
     }
 
     public async Task Handle(PaymentPollDue message)
@@ -137,12 +137,12 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
         await Ask(PaymentGatewayCallHandler.Cancel);
     }
 
-    async Task Apply(string state, long? amountMinor, string code, bool fromGateway, bool afterExpiry)
+    async Task Apply(string state, long? amountMinor, string code, string? instrument, bool fromGateway, bool afterExpiry)
     {
         switch (state)
         {
             case "captured":
-                await Capture(amountMinor ?? Data.AmountMinor);
+                await Capture(amountMinor ?? Data.AmountMinor, instrument);
                 break;
             case "failed" or "not-found" or "pending" when afterExpiry || Data.Expiring:
                 // Cancelled at the gateway (Stripe says canceled), unknown to it, or still unpaid: the payment expired.
@@ -157,12 +157,13 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
         }
     }
 
-    async Task Capture(long capturedMinor)
+    async Task Capture(long capturedMinor, string? instrument)
     {
         var department = options.Of(Data.Department)!;
         var now = time.GetUtcNow();
-        var captured = await ledger.Capture(Data.Department, Data.PaymentId, capturedMinor,
+        var captured = await ledger.Capture(Data.Department, Data.PaymentId, capturedMinor, instrument,
             ReceiptNumbers.FiscalYear(now, department.FiscalYearStartMonth, department.TimeZone), now);
+        await RefundExcess(department, Data.Department, Data.PaymentId, captured);
         var money = new Money(capturedMinor, Data.Currency);
         await bus.Publish(new PaymentCaptured(Data.PaymentId, Data.Department, Data.BillId, Data.Gateway, Data.Account, capturedMinor, Data.Currency,
             money.Amount, captured.Receipt.Number, captured.Flag, now));
@@ -205,14 +206,24 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
         if (message.State != "captured" || payment.State == PaymentStates.Captured) return;
         var department = options.Of(payment.Department)!;
         var now = time.GetUtcNow();
-        var captured = await ledger.Capture(payment.Department, payment.Id, message.AmountMinor ?? payment.AmountMinor,
+        var captured = await ledger.Capture(payment.Department, payment.Id, message.AmountMinor ?? payment.AmountMinor, message.Instrument,
             ReceiptNumbers.FiscalYear(now, department.FiscalYearStartMonth, department.TimeZone), now);
+        await RefundExcess(department, payment.Department, payment.Id, captured);
         var money = new Money(captured.Receipt.AmountMinor, payment.Currency);
         await bus.Publish(new PaymentCaptured(payment.Id, payment.Department, payment.BillId, payment.Gateway, payment.Account, money.Minor, money.Currency,
             money.Amount, captured.Receipt.Number, captured.Flag, now));
         logger.LogWarning("Payment {PaymentId} of department {Department} was {State} but {Amount} was captured later; recorded as receipt {Receipt}, flagged {Flag}",
             payment.Id, payment.Department, payment.State, money, captured.Receipt.Number, captured.Flag);
     }
+
+    /// <summary>Money beyond what was owed goes back to the payer when the department's policy says so (the default).</summary>
+    Task RefundExcess(DepartmentPayments department, string departmentName, string paymentId, Captured captured) =>
+        captured.ExcessMinor > 0 && department.Overpayment == OverpaymentPolicy.Refund
+            ? bus.SendLocal(new StartRefund(ExcessRefundId(paymentId), paymentId, departmentName, captured.ExcessMinor, "overpayment"))
+            : Task.CompletedTask;
+
+    /// <summary>One excess refund per payment, whatever redelivers the capture.</summary>
+    public static string ExcessRefundId(string paymentId) => "rfx_" + paymentId["pay_".Length..];
 
     Task Ask(string call) => bus.SendLocal(new CallPaymentGateway(Data.PaymentKey, call, Data.Account, Data.Reference, Data.GatewayId, Data.AmountMinor,
         Data.Currency, "", "", "", time.GetUtcNow(), Data.ExpiresAt, null, null, null));
