@@ -101,6 +101,22 @@ public sealed class StripeSimulator : IDisposable
         }
     }
 
+    /// <summary>Forgets an intent, as if the hub had dreamt it (reconciliation tests: missing at the gateway).</summary>
+    public void Forget(string intentId) => _intents.TryRemove(intentId, out _);
+
+    /// <summary>An intent made at Stripe without the hub (reconciliation tests: missing at the hub), paid at once.</summary>
+    public string Elsewhere(long amount, string currency, string reference)
+    {
+        var id = "pi_sim_" + Guid.NewGuid().ToString("N")[..20];
+        _intents[id] = new JsonObject
+        {
+            ["id"] = id, ["object"] = "payment_intent", ["amount"] = amount, ["amount_received"] = amount, ["currency"] = currency.ToLowerInvariant(),
+            ["status"] = "succeeded", ["client_secret"] = id + "_secret_x", ["created"] = Now().ToUnixTimeSeconds(), ["livemode"] = false,
+            ["payment_method_types"] = new JsonArray("card"), ["metadata"] = new JsonObject { [StripeGateway.ReferenceKey] = reference },
+        };
+        return id;
+    }
+
     /// <summary>An event body and its signature header as Stripe would send them (for tests of forged and stale events).</summary>
     public (byte[] Body, string Signature) SignedEvent(string type, JsonObject item, DateTimeOffset? at = null, string secret = WebhookSecret)
     {

@@ -8,6 +8,7 @@ using IntegrationHub.Payments.Callbacks;
 using IntegrationHub.Payments.Development;
 using IntegrationHub.Payments.Ledger;
 using IntegrationHub.Payments.Paying;
+using IntegrationHub.Payments.Reconciliation;
 
 namespace IntegrationHub.Payments;
 
@@ -27,7 +28,7 @@ public sealed class PaymentsEndpoint : HubEndpoint
 
     public override MigrationSet Migrations => MigrationSet;
 
-    public override IEnumerable<HubScope> Scopes => [PaymentScopes.Read, PaymentScopes.Write];
+    public override IEnumerable<HubScope> Scopes => [PaymentScopes.Read, PaymentScopes.Write, HubScopes.Operators];
 
     public override void Configure(HubEndpointBuilder endpoint)
     {
@@ -39,16 +40,19 @@ public sealed class PaymentsEndpoint : HubEndpoint
                 (sp, connectionString) => new PostgreSqlPaymentLedger(connectionString, sp.GetRequiredService<HandlerDatabase>()))
             .Handler<PaymentSaga>()
             .Handler<RefundSaga>()
-            .ExternalCallHandler<PaymentGatewayCallHandler>();
+            .ExternalCallHandler<PaymentGatewayCallHandler>()
+            .ExternalCallHandler<ReconciliationHandler>();
         endpoint.Services.AddHttpClient(PaymentGateways.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         endpoint.Services.AddSingleton<PaymentGateways>();
         endpoint.Services.AddHostedService<PaymentsRetentionService>();
+        endpoint.Services.AddHostedService<DailyReconciliation>();
     }
 
     public override void MapRoutes(IEndpointRouteBuilder routes)
     {
         routes.MapPaymentsApi();
         routes.MapPaymentCallbacks();
+        routes.MapReconciliationApi();
     }
 
     /// <summary>Stripe and JazzCash simulated for department <c>demo</c>: see <see cref="DemoPayments"/>.</summary>

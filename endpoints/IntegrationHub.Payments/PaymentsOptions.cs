@@ -44,6 +44,12 @@ public sealed class PaymentsOptions
     /// <summary>How long a refund may stay pending at the gateway before its outcome counts as unknown (operators check).</summary>
     public TimeSpan RefundTimeout { get; private init; } = TimeSpan.FromDays(3);
 
+    /// <summary>Whether the daily reconciliation runs (<c>Hub:Payments:Reconciliation:Enabled</c>, default true).</summary>
+    public bool ReconciliationEnabled { get; private init; } = true;
+
+    /// <summary>When, UTC, each day's reconciliation of the day before runs (<c>Hub:Payments:Reconciliation:RunAt</c>, default 02:00).</summary>
+    public TimeSpan ReconciliationRunAt { get; private init; } = TimeSpan.FromHours(2);
+
     public IEnumerable<PaymentAccount> Accounts => Departments.Values.SelectMany(d => d.Accounts);
 
     public PaymentAccount? Account(string gateway, string account) =>
@@ -93,7 +99,11 @@ public sealed class PaymentsOptions
             PollAfter = payment.Span("PollAfter", TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(100), problems),
             MaxPollInterval = payment.Span("MaxPollInterval", TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(100), problems),
             RefundTimeout = section.GetSection("Refund").Span("Timeout", TimeSpan.FromDays(3), TimeSpan.FromSeconds(1), problems),
+            ReconciliationEnabled = section.GetSection("Reconciliation").Bool("Enabled", true, problems),
+            ReconciliationRunAt = section.GetSection("Reconciliation").Span("RunAt", TimeSpan.FromHours(2), TimeSpan.Zero, problems),
         };
+        if (options.ReconciliationRunAt >= TimeSpan.FromDays(1))
+            problems.Add($"{SectionName}:Reconciliation:RunAt is a time of day (00:00:00 to 23:59:59), got {options.ReconciliationRunAt}");
         HubSettingsException.ThrowIfAny(problems);
         return options;
     }

@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(ClinicalCommands.CreateValidate());
         root.Subcommands.Add(Hl7Commands.Create());
         root.Subcommands.Add(AbdmCommands.Create());
+        root.Subcommands.Add(PaymentsCommands.Create());
         return root;
     }
 

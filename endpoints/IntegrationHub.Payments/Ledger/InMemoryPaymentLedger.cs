@@ -9,6 +9,7 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
     readonly Dictionary<(string, string), ReceiptRow> _receipts = [];
     readonly Dictionary<(string, string), long> _counters = [];
     readonly Dictionary<(string, string), RefundRow> _refunds = [];
+    readonly Dictionary<string, ReconciliationRun> _runs = [];
     readonly List<CallbackRow> _callbacks = [];
 
     public IReadOnlyList<CallbackRow> Callbacks { get { lock (_gate) return [.. _callbacks]; } }
@@ -188,6 +189,48 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
     public Task<RefundRow?> Refund(string department, string refundId, CancellationToken cancellationToken)
     {
         lock (_gate) return Task.FromResult(_refunds.GetValueOrDefault((department, refundId)));
+    }
+
+    public Task<IReadOnlyList<PaymentRow>> PaymentsOf(string account, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            return Task.FromResult<IReadOnlyList<PaymentRow>>(_payments.Values.Where(p => p.Account == account && p.CreatedAt >= from && p.CreatedAt < to).ToList());
+    }
+
+    public Task<bool> StartRun(ReconciliationRun run, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_runs.ContainsKey(run.RunId)
+                || (run.RequestedBy == "schedule" && _runs.Values.Any(r => r.RequestedBy == "schedule" && r.Account == run.Account && r.Day == run.Day)))
+                return Task.FromResult(false);
+            _runs[run.RunId] = run;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task FinishRun(string runId, DateTimeOffset at, int checkedPayments, IReadOnlyList<Reconciliation.Mismatch> mismatches, string? error,
+        CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            if (_runs.TryGetValue(runId, out var run))
+                _runs[runId] = run with { FinishedAt = at, Checked = checkedPayments, Mismatches = mismatches, Error = error };
+        return Task.CompletedTask;
+    }
+
+    public Task<ReconciliationRun?> Run(string runId, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult(_runs.GetValueOrDefault(runId));
+    }
+
+    public Task<int> PruneRuns(DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var old = _runs.Values.Where(r => r.StartedAt < before).Take(batchSize).Select(r => r.RunId).ToList();
+            foreach (var id in old) _runs.Remove(id);
+            return Task.FromResult(old.Count);
+        }
     }
 
     void Release(PaymentRow payment)

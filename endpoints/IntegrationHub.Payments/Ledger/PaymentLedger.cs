@@ -28,6 +28,10 @@ public sealed record RefundRow(string Department, string Id, string PaymentId, l
 public sealed record ReceiptRow(string Department, string FiscalYear, long Sequence, string Number, string PaymentId, string? BillId, string BillReference,
     long AmountMinor, string Currency, string Gateway, string? PayerName, IReadOnlyList<BillItem> Items, DateTimeOffset IssuedAt);
 
+/// <summary>One reconciliation run and, once finished, what it found.</summary>
+public sealed record ReconciliationRun(string RunId, string Account, DateOnly Day, string RequestedBy, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt = null,
+    int Checked = 0, IReadOnlyList<Reconciliation.Mismatch>? Mismatches = null, string? Error = null);
+
 /// <summary>A gateway callback as recorded for operators: outcome and reason, never a body.</summary>
 public sealed record CallbackRow(string Gateway, string Account, DateTimeOffset ReceivedAt, string Outcome, string? Reason, string? EventId, string? Reference);
 
@@ -95,6 +99,18 @@ public interface IPaymentLedger
     Task CloseRefund(string department, string refundId, string state, string? gatewayRefundId);
 
     Task<RefundRow?> Refund(string department, string refundId, CancellationToken cancellationToken);
+
+    /// <summary>The account's payments created in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    Task<IReadOnlyList<PaymentRow>> PaymentsOf(string account, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>Records a run as started: false when it is a scheduled run of an account and day that another instance started.</summary>
+    Task<bool> StartRun(ReconciliationRun run, CancellationToken cancellationToken);
+
+    Task FinishRun(string runId, DateTimeOffset at, int checkedPayments, IReadOnlyList<Reconciliation.Mismatch> mismatches, string? error, CancellationToken cancellationToken);
+
+    Task<ReconciliationRun?> Run(string runId, CancellationToken cancellationToken);
+
+    Task<int> PruneRuns(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
 
     /// <summary>Blanks the payer's name, mobile and e-mail of bills created before <paramref name="before"/>; the amounts stay.</summary>
     Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);

@@ -339,6 +339,58 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
             : null;
     }
 
+    public async Task<IReadOnlyList<PaymentRow>> PaymentsOf(string account, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {PaymentColumns} FROM payments.payments WHERE account = @account AND created_at >= @from AND created_at < @to ORDER BY created_at
+            """, connection);
+        command.Parameters.AddWithValue("account", account);
+        command.Parameters.AddWithValue("from", from.UtcDateTime);
+        command.Parameters.AddWithValue("to", to.UtcDateTime);
+        var rows = new List<PaymentRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadPayment(reader));
+        return rows;
+    }
+
+    public async Task<bool> StartRun(ReconciliationRun run, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO payments.reconciliation_runs (run_id, account, day, requested_by, started_at) VALUES (@id, @account, @day, @by, @at)
+            ON CONFLICT DO NOTHING
+            """, connection);
+        command.Parameters.AddWithValue("id", run.RunId);
+        command.Parameters.AddWithValue("account", run.Account);
+        command.Parameters.AddWithValue("day", run.Day);
+        command.Parameters.AddWithValue("by", run.RequestedBy);
+        command.Parameters.AddWithValue("at", run.StartedAt.UtcDateTime);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task FinishRun(string runId, DateTimeOffset at, int checkedPayments, IReadOnlyList<Reconciliation.Mismatch> mismatches, string? error,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            UPDATE payments.reconciliation_runs SET finished_at = @at, checked = @checked, mismatches = @mismatches::jsonb, error = @error WHERE run_id = @id
+            """, connection);
+        command.Parameters.AddWithValue("id", runId);
+        command.Parameters.AddWithValue("at", at.UtcDateTime);
+        command.Parameters.AddWithValue("checked", checkedPayments);
+        command.Parameters.AddWithValue("mismatches", JsonSerializer.Serialize(mismatches));
+        command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public Task<ReconciliationRun?> Run(string runId, CancellationToken cancellationToken) => Reconciliation.ReconciliationRuns.Read(connectionString, runId, cancellationToken);
+
+    public Task<int> PruneRuns(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
+        DELETE FROM payments.reconciliation_runs WHERE run_id IN (
+            SELECT run_id FROM payments.reconciliation_runs WHERE started_at < @before LIMIT @batch FOR UPDATE SKIP LOCKED)
+        """, before, batchSize, cancellationToken);
+
     public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
         UPDATE payments.bills SET payer_name = NULL, payer_mobile = NULL, payer_email = NULL WHERE ctid IN (
             SELECT ctid FROM payments.bills WHERE created_at < @before AND (payer_name IS NOT NULL OR payer_mobile IS NOT NULL OR payer_email IS NOT NULL)

@@ -108,3 +108,19 @@ CREATE TABLE payments.callbacks (
     reference text NULL
 );
 CREATE INDEX callbacks_received_at_idx ON payments.callbacks (received_at);
+
+-- Reconciliation runs (the daily job, hubctl payments reconcile, the ops API) and what each found. A scheduled run of
+-- an account and day happens once, however many instances run. Kept Hub:Payments:Retention:Reconciliations (400 days).
+CREATE TABLE payments.reconciliation_runs (
+    run_id text PRIMARY KEY,
+    account text NOT NULL,
+    day date NOT NULL,
+    requested_by text NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NULL,
+    checked integer NOT NULL DEFAULT 0,
+    mismatches jsonb NULL,
+    error text NULL
+);
+CREATE UNIQUE INDEX reconciliation_runs_scheduled_idx ON payments.reconciliation_runs (account, day) WHERE requested_by = 'schedule';
+CREATE INDEX reconciliation_runs_started_at_idx ON payments.reconciliation_runs (started_at);
