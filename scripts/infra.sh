@@ -6,6 +6,8 @@
 #           fast when everything is already up.
 #             RabbitMQ   amqp://guest:guest@127.0.0.1:5672/   (management UI http://127.0.0.1:15672)
 #             PostgreSQL Host=127.0.0.1;Port=5432;Username=hub;Password=hub;Database=hub
+#           and, for the browser tests, Debian's Chromium (/usr/bin/chromium, driven by
+#           Playwright, which downloads no browser) with fonts for Urdu and Hindi.
 #   down    stop both services.
 #   status  print each service's state and listening ports; exit 0 only if
 #           both are reachable.
@@ -331,6 +333,41 @@ pg_down() {
   fi
 }
 
+# ---------------------------------------------------------------- browser ---
+
+# The browser tests (receipt pages in Urdu and Hindi) drive Debian's Chromium through Playwright; their font check
+# fails unless Noto fonts for Arabic script and Devanagari are installed. fonts-noto-core has every family the pages
+# name: Noto Sans, Noto Nastaliq Urdu, Noto Naskh Arabic, Noto Sans Devanagari.
+CHROMIUM=/usr/bin/chromium
+BROWSER_FONT_PACKAGE=fonts-noto-core
+BROWSER_FONT_FAMILIES=("Noto Sans" "Noto Nastaliq Urdu" "Noto Naskh Arabic" "Noto Sans Devanagari")
+
+chromium_installed() { [ -x "$CHROMIUM" ]; }
+# True if fontconfig knows every family (what Chromium asks); without fc-list, if the package is installed.
+browser_fonts_installed() {
+  local family
+  if command -v fc-list >/dev/null 2>&1; then
+    for family in "${BROWSER_FONT_FAMILIES[@]}"; do
+      [ -n "$(fc-list ":family=${family}" family 2>/dev/null)" ] || return 1
+    done
+    return 0
+  fi
+  dpkg-query -W -f='${Status}' "$BROWSER_FONT_PACKAGE" 2>/dev/null | grep -q 'install ok installed'
+}
+
+browser_up() {
+  local missing=()
+  chromium_installed || missing+=(chromium)
+  browser_fonts_installed || missing+=("$BROWSER_FONT_PACKAGE" fontconfig)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "not installed: ${missing[*]}"
+    apt_install "${missing[@]}"
+    chromium_installed || die "$CHROMIUM still missing after apt-get install chromium"
+    browser_fonts_installed || die "fonts ${BROWSER_FONT_FAMILIES[*]} still missing after apt-get install $BROWSER_FONT_PACKAGE"
+  fi
+  log "chromium and fonts for Urdu and Hindi: installed ($CHROMIUM)"
+}
+
 # ---------------------------------------------------------------- commands ---
 
 cmd_up() {
@@ -340,6 +377,8 @@ cmd_up() {
   rabbit_up
   log "== PostgreSQL ${PG_VERSION}"
   pg_up
+  log "== Chromium and fonts (browser tests)"
+  browser_up
   log "infrastructure up in $((SECONDS - t0))s: amqp://guest:guest@127.0.0.1:${AMQP_PORT}/  http://127.0.0.1:${MGMT_PORT}/  postgres://${HUB_USER}:${HUB_PASSWORD}@127.0.0.1:${PG_PORT}/${HUB_DB}"
 }
 
@@ -383,6 +422,10 @@ cmd_status() {
   fi
   printf '%-11s %-14s pg   %s -> [%s]  cluster %s/%s\n' PostgreSQL "$state" \
     "$PG_PORT" "$(listen_addrs "$PG_PORT")" "$PG_VERSION" "$PG_CLUSTER"
+
+  if chromium_installed; then state="installed"; else state="not installed"; fi
+  printf '%-11s %-14s %s; fonts for Urdu and Hindi: %s\n' Chromium "$state" "$CHROMIUM" \
+    "$(browser_fonts_installed && echo installed || echo 'not installed')"
 
   if [ "$ok" -eq 0 ]; then log "all services reachable"; else log "some services are not reachable (run: bash scripts/infra.sh up)"; fi
   return "$ok"

@@ -51,6 +51,11 @@ public static class PaymentsApi
         group.MapGet("/refunds/{id}", ShowRefund).RequireAuthorization(PaymentScopes.Read.Name).WithName("GetRefund").WithSummary("A refund's status and timeline");
         group.MapGet("/{id}/receipt", ShowReceipt).RequireAuthorization(PaymentScopes.Read.Name).WithName("GetReceipt")
             .WithSummary("The receipt of a captured payment: its number (sequential per department and fiscal year), amount, items");
+        group.MapGet("/{id}/receipt.html", ShowReceiptPage).RequireAuthorization(PaymentScopes.Read.Name).WithName("GetReceiptPage")
+            .WithSummary("The receipt as a printable HTML page in English, Urdu or Hindi")
+            .WithDescription("Needs scope `payments:read`. `lang` is `en` (the default), `ur` (right to left) or `hi`; dates in the department's time zone. " +
+                "A self-contained page (inline CSS, no scripts, nothing loaded from elsewhere). 404 when the payment has no receipt, 400 for another `lang`.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/html").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     public sealed record BillView(string Id, string Reference, string Amount, long AmountMinor, string Currency, string Paid, string Reserved, string Outstanding,
@@ -126,6 +131,24 @@ public static class PaymentsApi
             ? TypedResults.Ok(new ReceiptView(r.Number, r.FiscalYear, r.PaymentId, r.BillId, r.BillReference, new Money(r.AmountMinor, r.Currency).Amount, r.Currency,
                 r.Gateway, r.PayerName, [.. r.Items.Select(i => new ItemView(i.Description, new Money(i.AmountMinor, r.Currency).Amount))], r.IssuedAt))
             : NotFound("receipt of payment", id);
+
+    static async Task<Results<ContentHttpResult, ProblemHttpResult>> ShowReceiptPage(string id, string? lang, HttpContext http, [FromServices] IPaymentLedger ledger,
+        [FromServices] PaymentsOptions options)
+    {
+        var language = lang ?? Receipts.ReceiptPage.English;
+        if (!Receipts.ReceiptPage.IsLanguage(language))
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No such receipt language",
+                detail: $"lang is one of {string.Join(", ", Receipts.ReceiptPage.Languages)}.");
+        var department = Department(http);
+        if (await ledger.Receipt(department, id, http.RequestAborted) is not { } receipt) return NotFound("receipt of payment", id);
+        var zone = options.Of(department)?.TimeZone ?? TimeZoneInfo.Utc;
+        var headers = http.Response.Headers;
+        headers.CacheControl = "no-store"; // the payer's name
+        headers.ContentSecurityPolicy = Receipts.ReceiptPage.ContentSecurityPolicy + "; frame-ancestors 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        return TypedResults.Content(Receipts.ReceiptPage.Render(receipt, language, zone), Receipts.ReceiptPage.ContentType);
+    }
 
     static async Task<Results<Accepted<AcceptedView>, ValidationProblem, ProblemHttpResult>> Pay(HttpContext http, [FromServices] IPaymentLedger ledger,
         [FromServices] EndpointRuntime<PaymentsEndpoint> payments, [FromServices] PaymentsOptions options, [FromServices] TimeProvider clock)
