@@ -79,6 +79,8 @@ public sealed class StripeSimulator : IDisposable
 
     public int IntentCount => _intents.Count;
 
+    public IReadOnlyCollection<string> IntentIds => [.. _intents.Keys];
+
     // ---- the payer's side ----
 
     /// <summary>The payer pays: the intent succeeds and <c>payment_intent.succeeded</c> is sent.</summary>
