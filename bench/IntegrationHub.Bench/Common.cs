@@ -27,7 +27,7 @@ public sealed record BenchOptions(
     int FhirValidate = 1000)
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|hl7fhir|fidelius|mllp|all> [options]
+        usage: dotnet run -c Release --project bench/IntegrationHub.Bench -- <bus|saga|gateway|fhir|hl7|hl7fhir|fidelius|mllp|receipts|all> [options]
           --messages N     bus: messages per round and scenario (default 20000)
           --rounds R       measured rounds, the scenarios interleaved in each (default 3)
           --concurrency C  bus: concurrent in-flight sends (default 100)
@@ -37,7 +37,7 @@ public sealed record BenchOptions(
           --inflight K,..  saga: the points of the curve, sagas in flight at once (default 32,128,512); each sets the
                            endpoint's parallelism to min(K, 64), prefetch to twice that, and the pool to parallelism + 16
           --steps M        saga: Step messages per saga after its Start (default 10)
-          --requests N     gateway: HTTP requests per round and scenario; mllp: messages (default 5000)
+          --requests N     gateway: HTTP requests per round and scenario; mllp: messages; receipts: captures, at most 5000 (default 5000)
           --clients C      gateway: concurrent HTTP requests; mllp: connections, at most 64 (default 64)
           --fhir-mb M      fhir: size of the bundle, in MB of JSON at least (default 50)
           --fhir-validate V  fhir: resources validated per round (default 1000)
@@ -47,8 +47,8 @@ public sealed record BenchOptions(
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "hl7fhir" or "fidelius" or "mllp" or "all"))
-            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, hl7fhir, fidelius, mllp or all");
+        if (args.Length == 0 || args[0] is not ("bus" or "saga" or "gateway" or "fhir" or "hl7" or "hl7fhir" or "fidelius" or "mllp" or "receipts" or "all"))
+            throw new ArgumentException("first argument must be bus, saga, gateway, fhir, hl7, hl7fhir, fidelius, mllp, receipts or all");
 
         var values = new Dictionary<string, int>
         {

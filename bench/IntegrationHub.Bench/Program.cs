@@ -34,6 +34,8 @@ if (options.Scenario is "fidelius" or "all")
     results.AddRange(FideliusBench.Run(options));
 if (options.Scenario is "mllp" or "all")
     results.Add(await MllpBench.Run(options));
+if (options.Scenario is "receipts" or "all")
+    results.AddRange(await ReceiptsBench.Run(options));
 
 Console.WriteLine();
 foreach (var result in results)
@@ -109,6 +111,7 @@ namespace IntegrationHub.Bench
                     "hl7-adt-a04" or "hl7-oru-r01" => $"**{result.Benchmark}** ({result.Unit}; one golden message parsed over and over, one thread)",
                     "v2-fhir-adt-a04" or "v2-fhir-oru-r01-10obx" => $"**{result.Benchmark}** ({result.Unit}; one message parsed and mapped over and over, one thread)",
                     "fidelius-1mib" => $"**{result.Benchmark}** ({result.Unit}; {result.Title})",
+                    "receipts-c1" or "receipts-c4" or "receipts-c16" => $"**{result.Benchmark}** ({result.Unit}; {result.Title}, one transaction per capture, PostgreSQL)",
                     "fhir-validate" => $"**fhir-validate** ({result.Unit}; base specification, one thread)",
                     "mllp" => $"**mllp** ({result.Unit}; N={options.Requests} ADT^A04/round, {Math.Min(options.Clients, 64)} MLLP connections, RabbitMQ + PostgreSQL)",
                     _ => $"**gateway** ({result.Unit}; N={options.Requests} POSTs/round, C={options.Clients} concurrent, RabbitMQ + PostgreSQL outbox)",
