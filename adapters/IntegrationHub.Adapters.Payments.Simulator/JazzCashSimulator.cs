@@ -28,7 +28,7 @@ public sealed class JazzCashSimulator : IDisposable
     readonly WireMockServer _server;
     readonly ConcurrentDictionary<string, Transaction> _transactions = new();
     readonly object _gate = new();
-    Func<HttpClient> _client = () => new HttpClient();
+    Func<HttpClient> _client = () => new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
 
     /// <summary>What the simulator knows of one pp_TxnRefNo.</summary>
     public sealed class Transaction
@@ -103,13 +103,17 @@ public sealed class JazzCashSimulator : IDisposable
         return ResultFields(transaction);
     }
 
-    /// <summary>Posts fields as a form to a URL, as the payer's browser does with the return post; returns the HTTP status.</summary>
+    /// <summary>
+    /// Posts fields as a form to a URL, as the payer's browser does; returns the HTTP status and the body, or for a
+    /// redirect (which it does not follow) where it leads.
+    /// </summary>
     public async Task<(int Status, string Body)> PostForm(Uri url, IEnumerable<KeyValuePair<string, string>> fields)
     {
         // The browser posts to JazzCash (this simulator) and to the hub: only the hub is reached through the hub's client.
-        using var client = IpnUrl is not null && url.Authority == IpnUrl.Authority ? _client() : new HttpClient();
+        using var client = IpnUrl is not null && url.Authority == IpnUrl.Authority ? _client() : new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var response = await client.PostAsync(url, new FormUrlEncodedContent(fields));
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        var status = (int)response.StatusCode;
+        return (status, status is >= 300 and < 400 ? response.Headers.Location?.ToString() ?? "" : await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>The payer approves a pending wallet payment with their MPIN: it succeeds and, with an IPN URL, the IPN is sent.</summary>

@@ -280,6 +280,91 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
             Assert.DoesNotContain(personal, log, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>The README's payments demo: a bill paid through Stripe and through JazzCash's hosted form, receipts, a refund, the webhook.</summary>
+    [Fact]
+    public async Task Readme_payments_demo_pays_a_bill_with_each_gateway_and_issues_receipts()
+    {
+        StartHost();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        await Eventually.Until(async () => await Ready(http), Patience, "the host answers /health/ready");
+        var token = (await Hubctl("token", "--department", "demo", "--scope", "payments:read", "--scope", "payments:write")).Trim();
+
+        async Task<(HttpStatusCode Status, JsonElement Body)> Send(HttpMethod method, string path, string? body = null, string? key = null, bool auth = true)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            if (auth) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (key is not null) request.Headers.Add("Idempotency-Key", key);
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.StartsWith('{') || text.StartsWith('[') ? JsonDocument.Parse(text).RootElement.Clone() : default);
+        }
+        async Task<JsonElement> Until(string path, string status)
+        {
+            JsonElement last = default;
+            await Eventually.Until(async () => (last = (await Send(HttpMethod.Get, path)).Body).GetProperty("status").GetString() == status, Patience, $"{path} {status}");
+            return last;
+        }
+        const string Bill = """
+            {"reference":"CHALLAN1001","currency":"PKR","payer":{"name":"Ayesha Khan"},
+             "items":[{"description":"Driving licence renewal","amount":"1500.00"},{"description":"Late fee","amount":"200.00"}]}
+            """;
+
+        var (created, bill) = await Send(HttpMethod.Post, "/api/v1/bills", Bill, "demo-bill-1");
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal("1700.00", bill.GetProperty("outstanding").GetString());
+        var (accepted, payment) = await Send(HttpMethod.Post, "/api/v1/payments", $$"""{"billId":"{{bill.GetProperty("id")}}","account":"demo-stripe"}""", "demo-pay-1");
+        Assert.Equal(HttpStatusCode.Accepted, accepted);
+        var stripe = payment.GetProperty("statusUrl").GetString()!;
+        var awaiting = await Until(stripe, "awaiting-payment");
+        Assert.Equal("stripe", awaiting.GetProperty("result").GetProperty("checkout").GetProperty("kind").GetString());
+        var (paid, _) = await Send(HttpMethod.Post, $"/dev/payments/{payment.GetProperty("id")}/pay", """{"outcome":"paid"}""", auth: false);
+        Assert.Equal(HttpStatusCode.OK, paid);
+        await Until(stripe, "captured");
+        var (_, receipt) = await Send(HttpMethod.Get, $"{stripe}/receipt");
+        Assert.StartsWith("DEMO-", receipt.GetProperty("number").GetString());
+        Assert.Equal("1700.00", receipt.GetProperty("amount").GetString());
+        using (var page = new HttpRequestMessage(HttpMethod.Get, $"{stripe}/receipt.html?lang=ur"))
+        {
+            page.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var html = await http.SendAsync(page);
+            var text = await html.Content.ReadAsStringAsync();
+            Assert.Contains("dir=\"rtl\"", text);
+            Assert.Contains("رسید", text);
+        }
+
+        var (_, again) = await Send(HttpMethod.Post, "/api/v1/bills", Bill);
+        var (_, jazz) = await Send(HttpMethod.Post, "/api/v1/payments",
+            $$"""{"billId":"{{again.GetProperty("id")}}","account":"demo-jazzcash","returnUrl":"http://127.0.0.1:{{_port}}/dev/payments/returned"}""");
+        var jazzStatus = jazz.GetProperty("statusUrl").GetString()!;
+        var form = await Until(jazzStatus, "awaiting-payment");
+        Assert.Equal("form", form.GetProperty("result").GetProperty("checkout").GetProperty("kind").GetString());
+        var (_, returned) = await Send(HttpMethod.Post, $"/dev/payments/{jazz.GetProperty("id")}/pay", "{}", auth: false);
+        Assert.Equal(302, returned.GetProperty("returnPostAnswered").GetInt32());
+        Assert.StartsWith($"http://127.0.0.1:{_port}/dev/payments/returned?paymentId=", returned.GetProperty("payerSentTo").GetString());
+        var captured = await Until(jazzStatus, "captured");
+        Assert.NotEqual(receipt.GetProperty("number").GetString(), captured.GetProperty("result").GetProperty("receiptNumber").GetString());
+
+        var (refundAccepted, refund) = await Send(HttpMethod.Post, $"{jazzStatus}/refunds", """{"amount":"200.00","reason":"late fee waived"}""", "demo-refund-1");
+        Assert.Equal(HttpStatusCode.Accepted, refundAccepted);
+        await Until(refund.GetProperty("statusUrl").GetString()!, "completed");
+
+        JsonElement received = default;
+        await Eventually.Until(async () =>
+        {
+            received = JsonDocument.Parse(await http.GetStringAsync("/dev/webhook-receiver")).RootElement.Clone();
+            var types = received.EnumerateArray().Select(w => w.GetProperty("event").GetString()).ToList();
+            return types.Count(t => t == "payment.captured") >= 2 && types.Contains("refund.completed");
+        }, Patience, "payment.captured twice and refund.completed at the demo webhook receiver");
+        Assert.All(received.EnumerateArray().Where(w => w.GetProperty("event").GetString()!.StartsWith("payment.", StringComparison.Ordinal)),
+            w => Assert.Equal("Valid", w.GetProperty("signature").GetString()));
+
+        string log;
+        lock (_hostOutput) log = _hostOutput.ToString();
+        foreach (var secret in new[] { "Ayesha", "simulated-password", "simulated-salt", "sk_test_simulated" })
+            Assert.DoesNotContain(secret, log, StringComparison.OrdinalIgnoreCase);
+    }
+
     void StartHost()
     {
         var start = ProgramRun.StartInfo(Dll("HostDll"));

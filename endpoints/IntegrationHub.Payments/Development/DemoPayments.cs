@@ -101,8 +101,8 @@ internal static class DemoPayments
         var form = (Adapters.Payments.Checkout.AutoPostForm)created.Checkout!;
         await jazz.PostForm(form.Action, form.Fields);
         var result = jazz.CompleteCheckout(row.Reference, paid ? JazzCashCodes.Success : JazzCashCodes.CancelledByUser);
-        var (status, _) = await jazz.PostForm(callback, result);
-        return Results.Json(new { gateway = row.Gateway, returnPostAnswered = status });
+        var (status, location) = await jazz.PostForm(callback, result);
+        return Results.Json(new { gateway = row.Gateway, returnPostAnswered = status, payerSentTo = status is >= 300 and < 400 ? location : null });
     }
 
     public sealed record DemoPay(string? Outcome);
