@@ -30,11 +30,13 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
     readonly IsolatedDurableInfrastructure _infrastructure = new() { VirtualHostLabel = "receipts-kill9" };
     readonly StripeSimulator _stripe = StripeSimulator.Start();
     readonly JazzCashSimulator _jazz = JazzCashSimulator.Start();
-    readonly string _signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
-    readonly int _port = FreePort();
-    readonly ConcurrentQueue<string> _log = new();
+    PaymentsProcess _endpoint = null!;
 
-    public Task InitializeAsync() => _infrastructure.InitializeAsync();
+    public async Task InitializeAsync()
+    {
+        await _infrastructure.InitializeAsync();
+        _endpoint = new PaymentsProcess(_infrastructure, _stripe, _jazz, Department);
+    }
 
     public async Task DisposeAsync()
     {
@@ -46,16 +48,16 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Receipts_are_numbered_without_gaps_across_a_kill_9_in_1000_concurrent_captures()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        using var http = new HttpClient { BaseAddress = _endpoint.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokens.Create(_signingKey, Department, [IntegrationHub.Payments.PaymentScopes.Write.Name, IntegrationHub.Payments.PaymentScopes.Read.Name], TimeSpan.FromMinutes(30)));
+            _endpoint.Token(IntegrationHub.Payments.PaymentScopes.Write.Name, IntegrationHub.Payments.PaymentScopes.Read.Name));
         _stripe.SendingEventsTo(new Uri(http.BaseAddress, $"/api/v1/payments/callbacks/stripe/{DemoPayments.StripeAccount}"));
 
         var intents = new ConcurrentBag<string>();
-        var first = StartEndpoint("payments#1");
+        var first = _endpoint.Start("payments#1");
         try
         {
-            await WaitForHttp(first, http);
+            await _endpoint.WaitForHttp(first, http);
             await Parallel.ForEachAsync(Enumerable.Range(0, Payments), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             {
                 using var response = await http.PostAsync("/api/v1/payments", new StringContent(
@@ -78,15 +80,15 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
         }
         finally
         {
-            await Stop(first);
+            await PaymentsProcess.Stop(first);
         }
         var atKill = await Receipts();
         output.WriteLine($"killed with {atKill} receipts issued");
 
-        var second = StartEndpoint("payments#2");
+        var second = _endpoint.Start("payments#2");
         try
         {
-            await WaitForHttp(second, http);
+            await _endpoint.WaitForHttp(second, http);
             await Eventually.Until(async () => await Receipts() >= Payments, Patience, $"all {Payments} receipts after the restart (so far {await Receipts()})");
             // Barrier: one more payment captured after everything else; once its receipt exists, any duplicate would too.
             using var barrier = await http.PostAsync("/api/v1/payments", new StringContent(
@@ -102,7 +104,7 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
         }
         finally
         {
-            await Stop(second);
+            await PaymentsProcess.Stop(second);
         }
     }
 
@@ -137,62 +139,5 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
         await using var distinct = new NpgsqlCommand("SELECT count(DISTINCT payment_id) FROM payments.receipts WHERE department = @department", connection);
         distinct.Parameters.AddWithValue("department", Department);
         return (sequences, (long)(await distinct.ExecuteScalarAsync())!);
-    }
-
-    Process StartEndpoint(string label)
-    {
-        var start = ProgramRun.StartInfo(BuiltPrograms.Dll("PaymentsDll") ?? throw new InvalidOperationException("The test assembly names no PaymentsDll"));
-        var settings = _infrastructure.Settings();
-        foreach (var (key, value) in DemoPayments.Settings(_stripe, _jazz, new Uri("https://revenue.example.gov/done"), Department)) settings[key] = value;
-        settings["Hub:Auth:DevSigningKey"] = _signingKey;
-        settings["Hub:JsonLogs"] = "false";
-        settings[$"Hub:Departments:{Department}:RequestsPerMinute"] = "1000000";
-        settings["Hub:PublicBaseUrl"] = $"http://127.0.0.1:{_port}";
-        settings["Hub:Payments:Payment:PollAfter"] = "00:00:02";
-        settings["Hub:Payments:Payment:MaxPollInterval"] = "00:00:05";
-        settings["Hub:Payments:Reconciliation:Enabled"] = "false";
-        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        foreach (var (key, value) in settings)
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) Log(label, line); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Log(label, line); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    void Log(string label, string line)
-    {
-        _log.Enqueue($"[{label}] {line}");
-        while (_log.Count > 200) _log.TryDequeue(out _);
-    }
-
-    async Task WaitForHttp(Process process, HttpClient http) => await Eventually.Until(async () =>
-    {
-        if (process.HasExited) throw new InvalidOperationException($"the Payments endpoint exited ({process.ExitCode}): {string.Join("\n", _log)}");
-        try
-        {
-            using var response = await http.GetAsync("/health/ready");
-            return response.IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }, Patience, "the Payments endpoint ready");
-
-    static async Task Stop(Process process)
-    {
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -37,13 +37,16 @@ internal static class PaymentsCommands
         var date = new Option<string>("--date") { Description = "The day to reconcile, UTC (yyyy-MM-dd)", Required = true };
         var account = new Option<string?>("--account") { Description = "Only this gateway account (default: every account with payments that day)" };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for the reports", DefaultValueFactory = _ => 120 };
+        wait.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 3600) result.AddError("--wait is 1 to 3600 seconds");
+        });
         var json = new Option<bool>("--json") { Description = "Print the reports as JSON" };
         var command = new Command("reconcile", "Reconcile one day with the gateways and print every mismatch") { date, account, wait, json, broker.RabbitMq };
         command.Validators.Add(result =>
         {
             if (!DateOnly.TryParseExact(result.GetValue(date), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
                 result.AddError("--date is a day such as 2026-12-03");
-            if (result.GetValue(wait) is < 1 or > 3600) result.AddError("--wait is 1 to 3600 seconds");
         });
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (output, error) =>
         {
@@ -59,9 +62,12 @@ internal static class PaymentsCommands
             }
 
             var uri = parseResult.GetValue(broker.RabbitMq) is { Length: > 0 } given ? given : BrokerConnection.DefaultFromEnvironment();
-            await using (await BrokerConnection.OpenAsync(uri, cancellationToken)) { } // a clear message when the broker is unreachable
-            using var activator = new BuiltinHandlerActivator();
             var queue = HubEndpoint.QueueNameOf(PaymentsEndpoint.EndpointName);
+            await using (var connection = await BrokerConnection.OpenAsync(uri, cancellationToken)) // a clear message when the broker is unreachable
+                if (!await BrokerConnection.QueueExistsAsync(connection, queue, cancellationToken))
+                    throw new HubCtlException($"the Payments endpoint has never run on this broker ({queue} does not exist): start it, then try again",
+                        ExitCodes.Unavailable);
+            using var activator = new BuiltinHandlerActivator();
             var bus = Configure.With(activator).Logging(l => l.None()).Transport(t => t.UseHubRabbitMqAsOneWayClient(uri))
                 .Routing(r => r.TypeBased().Map<ReconcileAccount>(queue)).Start();
             var runs = accounts.Select(a => $"rec_{a}_{day:yyyyMMdd}_ctl{Guid.NewGuid().ToString("N")[..9]}").ToList();

@@ -51,6 +51,21 @@ public static class BrokerConnection
     }
 
     /// <summary>The URI without user name and password, e.g. <c>amqp://127.0.0.1:5672/</c>.</summary>
+    /// <summary>Whether <paramref name="queue"/> exists (on a throwaway channel: a failed passive declare closes it).</summary>
+    public static async Task<bool> QueueExistsAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
+    }
+
     public static string Redact(string amqpUri)
     {
         if (!Uri.TryCreate(amqpUri, UriKind.Absolute, out var uri))
