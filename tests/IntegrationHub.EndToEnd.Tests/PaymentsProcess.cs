@@ -10,11 +10,29 @@ using IntegrationHub.Testing;
 namespace IntegrationHub.EndToEnd.Tests;
 
 /// <summary>
-/// The Payments endpoint as its own program on one durable infrastructure, with department <paramref name="department"/>'s
-/// simulated Stripe and JazzCash accounts: started (again, after a kill), waited for, stopped.
+/// The Payments endpoint as its own program on a durable infrastructure of its own (virtual host <paramref name="label"/>),
+/// with department <paramref name="department"/>'s simulated Stripe and JazzCash accounts: started (again, after a
+/// kill), waited for, stopped.
 /// </summary>
-internal sealed class PaymentsProcess(IsolatedDurableInfrastructure infrastructure, StripeSimulator stripe, JazzCashSimulator jazz, string department)
+internal sealed class PaymentsProcess(string label, string department) : IAsyncLifetime
 {
+    readonly IsolatedDurableInfrastructure _infrastructure = new() { VirtualHostLabel = label };
+
+    public StripeSimulator Stripe { get; } = StripeSimulator.Start();
+
+    public JazzCashSimulator JazzCash { get; } = JazzCashSimulator.Start();
+
+    public IsolatedDurableInfrastructure Infrastructure => _infrastructure;
+
+    public Task InitializeAsync() => _infrastructure.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        Stripe.Dispose();
+        JazzCash.Dispose();
+        await _infrastructure.DisposeAsync();
+    }
+
     readonly string _signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
     readonly ConcurrentQueue<string> _log = new();
 
@@ -24,11 +42,11 @@ internal sealed class PaymentsProcess(IsolatedDurableInfrastructure infrastructu
 
     public string Token(params string[] scopes) => DevTokens.Create(_signingKey, department, scopes, TimeSpan.FromMinutes(30));
 
-    public Process Start(string label)
+    public Process Start(string name)
     {
         var start = ProgramRun.StartInfo(BuiltPrograms.Dll("PaymentsDll") ?? throw new InvalidOperationException("The test assembly names no PaymentsDll"));
-        var settings = infrastructure.Settings();
-        foreach (var (key, value) in DemoPayments.Settings(stripe, jazz, new Uri("https://revenue.example.gov/done"), department)) settings[key] = value;
+        var settings = _infrastructure.Settings();
+        foreach (var (key, value) in DemoPayments.Settings(Stripe, JazzCash, new Uri("https://revenue.example.gov/done"), department)) settings[key] = value;
         settings["Hub:Auth:DevSigningKey"] = _signingKey;
         settings["Hub:JsonLogs"] = "false";
         settings[$"Hub:Departments:{department}:RequestsPerMinute"] = "1000000";
@@ -41,8 +59,8 @@ internal sealed class PaymentsProcess(IsolatedDurableInfrastructure infrastructu
         foreach (var (key, value) in settings)
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) Log(label, line); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Log(label, line); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) Log(name, line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Log(name, line); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

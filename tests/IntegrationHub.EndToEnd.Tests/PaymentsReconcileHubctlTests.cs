@@ -19,30 +19,18 @@ public sealed class PaymentsReconcileHubctlTests : IAsyncLifetime
 {
     const string Department = "revenue";
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
-    readonly IsolatedDurableInfrastructure _infrastructure = new() { VirtualHostLabel = "payments-hubctl" };
-    readonly StripeSimulator _stripe = StripeSimulator.Start();
-    readonly JazzCashSimulator _jazz = JazzCashSimulator.Start();
-    PaymentsProcess _endpoint = null!;
+    readonly PaymentsProcess _endpoint = new("payments-hubctl", Department);
 
-    public async Task InitializeAsync()
-    {
-        await _infrastructure.InitializeAsync();
-        _endpoint = new PaymentsProcess(_infrastructure, _stripe, _jazz, Department);
-    }
+    public Task InitializeAsync() => _endpoint.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        _stripe.Dispose();
-        _jazz.Dispose();
-        await _infrastructure.DisposeAsync();
-    }
+    public Task DisposeAsync() => _endpoint.DisposeAsync();
 
     [Fact]
     public async Task Reconcile_prints_the_planted_mismatch_and_exits_1()
     {
         using var http = new HttpClient { BaseAddress = _endpoint.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _endpoint.Token(PaymentScopes.Write.Name, PaymentScopes.Read.Name));
-        _stripe.SendingEventsTo(new Uri(_endpoint.BaseAddress, $"/api/v1/payments/callbacks/stripe/{DemoPayments.StripeAccount}"));
+        _endpoint.Stripe.SendingEventsTo(new Uri(_endpoint.BaseAddress, $"/api/v1/payments/callbacks/stripe/{DemoPayments.StripeAccount}"));
         var process = _endpoint.Start("payments");
         try
         {
@@ -54,9 +42,9 @@ public sealed class PaymentsReconcileHubctlTests : IAsyncLifetime
                     $$"""{"amount":"{{amount}}","currency":"USD","account":"{{DemoPayments.StripeAccount}}"}""", Encoding.UTF8, "application/json"));
                 var statusUrl = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("statusUrl").GetString()!;
                 string? reference = null;
-                await Eventually.Until(async () => (reference = _stripe.IntentFor(JsonDocument.Parse(await http.GetStringAsync(statusUrl)).RootElement
+                await Eventually.Until(async () => (reference = _endpoint.Stripe.IntentFor(JsonDocument.Parse(await http.GetStringAsync(statusUrl)).RootElement
                     .GetProperty("reference").GetString()!)) is not null, Patience, "the intent");
-                await _stripe.Pay(reference!);
+                await _endpoint.Stripe.Pay(reference!);
                 await Eventually.Until(async () => JsonDocument.Parse(await http.GetStringAsync(statusUrl)).RootElement.GetProperty("status").GetString() == "captured",
                     Patience, "captured");
                 references.Add(JsonDocument.Parse(await http.GetStringAsync(statusUrl)).RootElement.GetProperty("reference").GetString()!);
@@ -66,7 +54,7 @@ public sealed class PaymentsReconcileHubctlTests : IAsyncLifetime
             Assert.True(clean.ExitCode == 0, clean.Output + clean.Error);
             Assert.Contains("no mismatches", clean.Output);
 
-            _stripe.Tamper(_stripe.IntentFor(references[1])!, amount: 2001);
+            _endpoint.Stripe.Tamper(_endpoint.Stripe.IntentFor(references[1])!, amount: 2001);
             var found = await Hubctl("payments", "reconcile", "--date", day, "--account", DemoPayments.StripeAccount);
 
             Assert.Equal(1, found.ExitCode);
@@ -92,6 +80,6 @@ public sealed class PaymentsReconcileHubctlTests : IAsyncLifetime
     }
 
     Task<ProgramOutcome> Hubctl(params string[] args) => ProgramRun.Run(BuiltPrograms.Dll("HubctlDll")!,
-        [.. args, "--postgres", _infrastructure.PostgresConnectionString, "--rabbitmq", _infrastructure.RabbitMqConnectionString],
+        [.. args, "--postgres", _endpoint.Infrastructure.PostgresConnectionString, "--rabbitmq", _endpoint.Infrastructure.RabbitMqConnectionString],
         new Dictionary<string, string?>(), Patience);
 }

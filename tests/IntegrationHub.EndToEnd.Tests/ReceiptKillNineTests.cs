@@ -27,23 +27,11 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
     const string Department = "revenue";
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
-    readonly IsolatedDurableInfrastructure _infrastructure = new() { VirtualHostLabel = "receipts-kill9" };
-    readonly StripeSimulator _stripe = StripeSimulator.Start();
-    readonly JazzCashSimulator _jazz = JazzCashSimulator.Start();
-    PaymentsProcess _endpoint = null!;
+    readonly PaymentsProcess _endpoint = new("receipts-kill9", Department);
 
-    public async Task InitializeAsync()
-    {
-        await _infrastructure.InitializeAsync();
-        _endpoint = new PaymentsProcess(_infrastructure, _stripe, _jazz, Department);
-    }
+    public Task InitializeAsync() => _endpoint.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        _stripe.Dispose();
-        _jazz.Dispose();
-        await _infrastructure.DisposeAsync();
-    }
+    public Task DisposeAsync() => _endpoint.DisposeAsync();
 
     [Fact]
     public async Task Receipts_are_numbered_without_gaps_across_a_kill_9_in_1000_concurrent_captures()
@@ -51,7 +39,7 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
         using var http = new HttpClient { BaseAddress = _endpoint.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
             _endpoint.Token(IntegrationHub.Payments.PaymentScopes.Write.Name, IntegrationHub.Payments.PaymentScopes.Read.Name));
-        _stripe.SendingEventsTo(new Uri(http.BaseAddress, $"/api/v1/payments/callbacks/stripe/{DemoPayments.StripeAccount}"));
+        _endpoint.Stripe.SendingEventsTo(new Uri(http.BaseAddress, $"/api/v1/payments/callbacks/stripe/{DemoPayments.StripeAccount}"));
 
         var intents = new ConcurrentBag<string>();
         var first = _endpoint.Start("payments#1");
@@ -64,13 +52,13 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
                     $$"""{"amount":"{{1 + i % 50}}.00","currency":"USD","account":"{{DemoPayments.StripeAccount}}"}""", Encoding.UTF8, "application/json"), ct);
                 Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             });
-            await Eventually.Until(() => _stripe.IntentCount >= Payments, Patience, $"{Payments} PaymentIntents created (so far {_stripe.IntentCount})");
+            await Eventually.Until(() => _endpoint.Stripe.IntentCount >= Payments, Patience, $"{Payments} PaymentIntents created (so far {_endpoint.Stripe.IntentCount})");
             foreach (var id in IntentIds()) intents.Add(id);
 
             // Every payer pays at once; the endpoint is killed while the captures (and their receipts) are being committed.
             var paying = Task.Run(() => Parallel.ForEachAsync(intents, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (intent, _) =>
             {
-                try { await _stripe.Pay(intent); }
+                try { await _endpoint.Stripe.Pay(intent); }
                 catch (HttpRequestException) { } // the endpoint is down: the webhook is lost, as Stripe's would be until it retried
             }));
             await Eventually.Until(async () => await Receipts() >= KillAfterReceipts, Patience, $"{KillAfterReceipts} receipts before the kill");
@@ -93,8 +81,8 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
             // Barrier: one more payment captured after everything else; once its receipt exists, any duplicate would too.
             using var barrier = await http.PostAsync("/api/v1/payments", new StringContent(
                 $$"""{"amount":"1.00","currency":"USD","account":"{{DemoPayments.StripeAccount}}"}""", Encoding.UTF8, "application/json"));
-            await Eventually.Until(() => _stripe.IntentCount > Payments, Patience, "the barrier's intent");
-            await _stripe.Pay(IntentIds().Except(intents).Single());
+            await Eventually.Until(() => _endpoint.Stripe.IntentCount > Payments, Patience, "the barrier's intent");
+            await _endpoint.Stripe.Pay(IntentIds().Except(intents).Single());
             await Eventually.Until(async () => await Receipts() == Payments + 1, Patience, "the barrier's receipt");
 
             var (sequences, perPayment) = await ReceiptNumbers();
@@ -108,11 +96,11 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
         }
     }
 
-    IEnumerable<string> IntentIds() => _stripe.IntentIds;
+    IEnumerable<string> IntentIds() => _endpoint.Stripe.IntentIds;
 
     async Task<long> Receipts()
     {
-        await using var connection = new NpgsqlConnection(_infrastructure.PostgresConnectionString);
+        await using var connection = new NpgsqlConnection(_endpoint.Infrastructure.PostgresConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM payments.receipts WHERE department = @department", connection);
         command.Parameters.AddWithValue("department", Department);
@@ -128,7 +116,7 @@ public sealed class ReceiptKillNineTests(ITestOutputHelper output) : IAsyncLifet
 
     async Task<(List<long> Sequences, long DistinctPayments)> ReceiptNumbers()
     {
-        await using var connection = new NpgsqlConnection(_infrastructure.PostgresConnectionString);
+        await using var connection = new NpgsqlConnection(_endpoint.Infrastructure.PostgresConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT sequence FROM payments.receipts WHERE department = @department ORDER BY sequence", connection);
