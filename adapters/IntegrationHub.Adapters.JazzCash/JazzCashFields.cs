@@ -44,7 +44,7 @@ internal static class JazzCashFields
         var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
-            if (fields.Count >= MaxFields) return null;
+            if (fields.Count >= MaxFields || fields.ContainsKey(property.Name)) return null; // a field twice is ambiguous: refused
             fields[property.Name] = property.Value.ValueKind switch
             {
                 JsonValueKind.String => property.Value.GetString(),

@@ -13,8 +13,9 @@ public sealed record PaymentAccount(string Name, string Department, string Gatew
 /// <param name="ReturnUrls">The department's pages a payer may return to: a payment's returnUrl must start with one (no open redirect).</param>
 /// <param name="FiscalYearStartMonth">1–12: July for Pakistan (the default), April for India.</param>
 /// <param name="TimeZone">The department's time zone, for fiscal years and receipts (IANA, e.g. Asia/Karachi).</param>
+/// <param name="PayerDataRetention">The department's own retention of payer data, when it differs from <c>Hub:Payments:Retention:PayerData</c>.</param>
 public sealed record DepartmentPayments(string Department, IReadOnlyList<PaymentAccount> Accounts, IReadOnlyList<Uri> ReturnUrls,
-    int FiscalYearStartMonth, TimeZoneInfo TimeZone, OverpaymentPolicy Overpayment);
+    int FiscalYearStartMonth, TimeZoneInfo TimeZone, OverpaymentPolicy Overpayment, TimeSpan? PayerDataRetention = null);
 
 public enum OverpaymentPolicy { Keep, Refund }
 
@@ -32,7 +33,7 @@ public sealed class PaymentsOptions
     /// <summary>Where gateways and browsers reach the hub (<c>Hub:PublicBaseUrl</c>): callback and checkout URLs.</summary>
     public Uri PublicBaseUrl { get; private init; } = new("http://127.0.0.1:5080");
 
-    /// <summary>How long a payment may wait for the payer (a bill's due date can make it shorter).</summary>
+    /// <summary>How long a payment may wait for the payer.</summary>
     public TimeSpan PaymentExpiry { get; private init; } = TimeSpan.FromHours(24);
 
     /// <summary>How long after creating it the gateway is first asked, when no callback came.</summary>
@@ -85,10 +86,12 @@ public sealed class PaymentsOptions
             var overpayment = department["Overpayment"] is { } text
                 ? Enum.TryParse<OverpaymentPolicy>(text, ignoreCase: true, out var policy) ? policy : Problem(problems, $"{department.Path}:Overpayment must be Keep or Refund, got '{text}'")
                 : OverpaymentPolicy.Refund;
-            departments[name] = new DepartmentPayments(name, accounts, returnUrls, month, zone, overpayment);
+            TimeSpan? payerData = department["PayerDataRetention"] is null ? null : department.Span("PayerDataRetention", TimeSpan.FromDays(400), TimeSpan.FromDays(1), problems);
+            departments[name] = new DepartmentPayments(name, accounts, returnUrls, month, zone, overpayment, payerData);
         }
-        foreach (var duplicate in departments.Values.SelectMany(d => d.Accounts).GroupBy(a => (a.Gateway, a.Name)).Where(g => g.Count() > 1))
-            problems.Add($"{SectionName}: account '{duplicate.Key.Name}' of {duplicate.Key.Gateway} is configured for more than one department; callback routes name it alone");
+        foreach (var duplicate in departments.Values.SelectMany(d => d.Accounts).GroupBy(a => a.Name).Where(g => g.Count() > 1))
+            problems.Add($"{SectionName}: account name '{duplicate.Key}' is used more than once ({string.Join(", ", duplicate.Select(a => $"{a.Gateway} of {a.Department}"))}); " +
+                         "account names are unique across the hub, since payments, refunds and callbacks find their account by it");
 
         var payment = section.GetSection("Payment");
         var options = new PaymentsOptions

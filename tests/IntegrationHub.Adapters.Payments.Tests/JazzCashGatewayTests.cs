@@ -115,6 +115,18 @@ public sealed class JazzCashGatewayTests(JazzCashUnderTest jazz) : IClassFixture
     }
 
     [Fact]
+    public void Ipn_with_a_field_twice_is_refused()
+    {
+        var signed = JazzCashSecureHash.Signed([new("pp_TxnRefNo", "T1"), new("pp_ResponseCode", "124")], JazzCashSimulator.IntegritySalt);
+        var json = "{" + string.Join(",", signed.Select(f => $"\"{f.Key}\":\"{f.Value}\"")) + ",\"pp_ResponseCode\":\"000\"}";
+
+        var refused = Assert.IsType<CallbackVerification.Refused>(_gateway.Verify(new GatewayCallback(Encoding.UTF8.GetBytes(json), "application/json",
+            new Dictionary<string, string>(), DateTimeOffset.UtcNow)));
+
+        Assert.Equal(400, refused.Status);
+    }
+
+    [Fact]
     public async Task Request_refused_for_its_hash_is_a_configuration_failure_not_a_payment_state()
     {
         var other = new JazzCashGateway(new JazzCashOptions

@@ -161,6 +161,62 @@ public abstract partial class PaymentsContract<THub>(THub hub) : IClassFixture<T
     }
 
     [Fact]
+    public async Task Events_out_of_order_never_move_a_captured_payment_back()
+    {
+        var bill = await Bill("30.00", "USD");
+        var payment = await Pay(bill, DemoPayments.StripeAccount);
+        var intent = await GatewayIdOf(payment);
+        var declinedEarlier = hub.Stripe.SignedEvent("payment_intent.payment_failed", hub.Stripe.Intent(intent)!);
+
+        await hub.Stripe.Pay(intent);
+        await Status(payment, "captured");
+        Assert.Equal(200, await hub.Stripe.Deliver(declinedEarlier.Body, declinedEarlier.Signature)); // the older event, last
+
+        // Barrier: a later capture of another payment is handled, so the stale event would have been by now.
+        var other = await Pay(await Bill("1.00", "USD"), DemoPayments.StripeAccount);
+        await hub.Stripe.Pay(await GatewayIdOf(other));
+        await Status(other, "captured");
+        Assert.Equal("captured", (await hub.Get($"/api/v1/payments/{payment}")).Body!["status"]!.GetValue<string>());
+        Assert.Equal("30.00", (await BillNow(bill))["paid"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Jazzcash_ipn_and_return_post_in_either_order_capture_once(bool ipnFirst)
+    {
+        var bill = await Bill("250.00");
+        var payment = await Pay(bill, DemoPayments.JazzCashAccount, extra: $$""","returnUrl":"{{PaymentsHub.ReturnUrl}}" """);
+        var awaiting = await Status(payment, "awaiting-payment");
+        var reference = awaiting["reference"]!.GetValue<string>();
+        var page = await hub.Http.GetStringAsync(new Uri(awaiting["result"]!["checkout"]!["url"]!.GetValue<string>()).PathAndQuery);
+        var fields = Regex.Matches(page, "name=\"([^\"]+)\" value=\"([^\"]*)\"").Select(m => new KeyValuePair<string, string>(
+            WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(m.Groups[2].Value))).ToList();
+        await hub.JazzCash.PostForm(new Uri(WebUtility.HtmlDecode(Regex.Match(page, "action=\"([^\"]+)\"").Groups[1].Value)), fields);
+        var result = hub.JazzCash.CompleteCheckout(reference);
+        async Task ReturnPost()
+        {
+            using var posted = await hub.Http.PostAsync($"/api/v1/payments/callbacks/{JazzCashGateway.Name}/{DemoPayments.JazzCashAccount}", new FormUrlEncodedContent(result));
+            Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        }
+        async Task Ipn()
+        {
+            var (status, reply) = await hub.JazzCash.SendIpn(reference);
+            Assert.Equal(200, status);
+            Assert.Contains("\"pp_ResponseCode\":\"000\"", reply);
+        }
+
+        if (ipnFirst) { await Ipn(); await ReturnPost(); }
+        else { await ReturnPost(); await Ipn(); }
+        await Ipn(); // and JazzCash's retry of the IPN
+
+        await Status(payment, "captured");
+        var (_, status2) = await hub.Get($"/api/v1/payments/{payment}");
+        Assert.Single(status2!["timeline"]!.AsArray(), e => e!["step"]!.GetValue<string>() == "captured");
+        Assert.Equal("250.00", (await BillNow(bill))["paid"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Unpaid_payment_expires_and_frees_the_bill()
     {
         var bill = await Bill("5.00", "USD");
@@ -260,6 +316,45 @@ public abstract partial class PaymentsContract<THub>(THub hub) : IClassFixture<T
         Assert.Equal("40.00", (await BillNow(bill))["paid"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Event_verified_for_another_account_never_captures_this_accounts_payment()
+    {
+        var bill = await Bill("60.00", "USD");
+        var payment = await Pay(bill, DemoPayments.StripeAccount);
+        var intent = hub.Stripe.Intent(await GatewayIdOf(payment))!;
+        intent["status"] = "succeeded";
+        // The other department's own account and secret, naming this department's reference: genuinely signed, for the wrong account.
+        var elsewhere = hub.Stripe.SignedEvent("payment_intent.succeeded", intent, secret: "whsec_other_department");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments/callbacks/stripe/other-stripe") { Content = new ByteArrayContent(elsewhere.Body) })
+        {
+            request.Headers.TryAddWithoutValidation(StripeSignature.Header, elsewhere.Signature);
+            Assert.Equal(HttpStatusCode.OK, (await hub.Http.SendAsync(request)).StatusCode);
+        }
+
+        // Barrier: another payment captured after it, so the wrong account's event would have been handled by now.
+        var other = await Pay(await Bill("1.00", "USD"), DemoPayments.StripeAccount);
+        await hub.Stripe.Pay(await GatewayIdOf(other));
+        await Status(other, "captured");
+        Assert.Equal("awaiting-payment", (await hub.Get($"/api/v1/payments/{payment}")).Body!["status"]!.GetValue<string>());
+        Assert.Equal("0.00", (await BillNow(bill))["paid"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Payment_repeated_with_its_idempotency_key_after_the_bill_was_set_aside_is_the_same_payment()
+    {
+        var bill = await Bill("70.00", "USD");
+        var key = Guid.NewGuid().ToString();
+        var json = $$"""{"billId":"{{bill}}","account":"{{DemoPayments.StripeAccount}}"}""";
+
+        var (first, one) = await hub.Post("/api/v1/payments", json, idempotencyKey: key);
+        await Status(one!["id"]!.GetValue<string>(), "awaiting-payment");
+        var (again, two) = await hub.Post("/api/v1/payments", json, idempotencyKey: key);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, again.StatusCode));
+        Assert.Equal(one["id"]!.GetValue<string>(), two!["id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, (await hub.Post("/api/v1/payments", json)).Response.StatusCode); // a new payment: nothing outstanding
+    }
+
     public static TheoryData<string, string, string> HostileCallbacks => new()
     {
         { "stripe", "application/json", "\u0000\u0000" },
@@ -312,6 +407,7 @@ public abstract partial class PaymentsContract<THub>(THub hub) : IClassFixture<T
         { """{"amount":"15.00","currency":"KWD"}""", "account" },
         { """{"amount":"15.00","currency":"USD","returnUrl":"https://evil.example/steal"}""", "returnUrl" },
         { """{"amount":"15.00","currency":"USD","returnUrl":"https://revenue.example.gov.evil.example/payments/done"}""", "returnUrl" },
+        { """{"amount":"15.00","currency":"USD","returnUrl":"https://revenue.example.gov/payments/doneevil"}""", "returnUrl" },
         { """{"amount":"15.00","currency":"USD","method":"mobile-wallet","account":"demo-jazzcash"}""", "payer" },
         { """{"amount":"15.00","currency":"USD","method":"cash"}""", "method" },
         { """{"billId":"bil_x","amount":"15.00","currency":"USD"}""", "billId" },

@@ -189,6 +189,8 @@ public static class PaymentsApi
         if ((billId is null) == (amountText is null))
             errors["billId"] = ["Name a bill (billId) or an amount and currency, not both."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The payment is not valid");
+        if (await Replayed(http, payments, PaymentStatuses.Kind, department, PaymentRoute, key, Convert.ToHexString(SHA256.HashData(body))) is { } replay)
+            return replay;
 
         Money amount;
         string billReference;
@@ -256,6 +258,10 @@ public static class PaymentsApi
         var amountText = Fields.Text(root, "amount", errors, max: 24);
         var reason = Fields.Text(root, "reason", errors, required: true, max: 200);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The refund is not valid");
+        var refundRoute = $"POST {PaymentStatuses.Route}/{{id}}/refunds";
+        var refundHash = Convert.ToHexString(SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes(id)]));
+        if (await Replayed(http, payments, RefundStatuses.Kind, department, refundRoute, key, refundHash) is { } replay)
+            return replay;
         if (await ledger.Payment(department, id, http.RequestAborted) is not { } payment) return NotFound("payment", id);
         if (payment.State != PaymentStates.Captured)
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to refund", detail: $"The payment is {payment.State}, not captured.");
@@ -273,7 +279,7 @@ public static class PaymentsApi
         var refund = new NewStatusResource(refundId, department, clock.GetUtcNow(), new Dictionary<string, string>
         {
             ["paymentId"] = id, ["amount"] = amount.Amount, ["currency"] = amount.Currency,
-        }, $"POST {PaymentStatuses.Route}/{{id}}/refunds", key, Convert.ToHexString(SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes(id)])));
+        }, refundRoute, key, refundHash);
         var accepted = await payments.Status.Accept(http, RefundStatuses.Kind, refund,
             bus => bus.SendLocal(new StartRefund(refundId, id, department, amount.Minor, reason!)));
         return accepted.Result switch
@@ -285,10 +291,29 @@ public static class PaymentsApi
         };
     }
 
+    /// <summary>
+    /// A request repeated with its Idempotency-Key is answered as the first was (or 422 for another body), before any check
+    /// that the first request's own effect would now fail (its bill's amount is set aside, its refund taken).
+    /// </summary>
+    static async Task<Results<Accepted<AcceptedView>, ValidationProblem, ProblemHttpResult>?> Replayed(HttpContext http, EndpointRuntime<PaymentsEndpoint> payments,
+        StatusKind kind, string department, string route, string? key, string bodyHash)
+    {
+        if (key is null || await payments.Status.Store.FindIdempotencyKey(department, route, key) is null) return null;
+        // Accept finds the key stored and sends nothing: this resource is never stored.
+        var again = new NewStatusResource("replay", department, DateTimeOffset.UtcNow, new Dictionary<string, string>(), route, key, bodyHash);
+        return await payments.Status.Accept(http, kind, again, _ => Task.CompletedTask);
+    }
+
     static PaymentMethod Method(string method) => method == PaymentMethods.MobileWallet ? PaymentMethod.MobileWallet : PaymentMethod.HostedCheckout;
 
-    static bool IsUnder(Uri url, Uri registered) =>
-        url.Scheme == registered.Scheme && url.Authority == registered.Authority && url.AbsolutePath.StartsWith(registered.AbsolutePath, StringComparison.Ordinal);
+    /// <summary>The registered URL itself, or a page below it (a path segment boundary, so /pay does not admit /payevil).</summary>
+    static bool IsUnder(Uri url, Uri registered)
+    {
+        if (url.Scheme != registered.Scheme || url.Authority != registered.Authority) return false;
+        var root = registered.AbsolutePath;
+        var path = url.AbsolutePath;
+        return path == root || path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+    }
 
     /// <summary>JazzCash replaces characters such as &lt;&gt;*=%/:'|"{} and hashes before or after is unknown: only letters, digits, spaces and .,- go.</summary>
     static string Ascii(string text, int max) =>

@@ -63,7 +63,7 @@ public static class PaymentCallbacksApi
                 RefundState.Completed => "completed",
                 RefundState.Failed => "failed",
                 _ => "pending",
-            }, refund.GatewayId, refund.Code);
+            }, refund.GatewayId, refund.Code, account);
             var refundHeaders = new Dictionary<string, string> { [Headers.MessageId] = MessageId(gateway, account, verified.EventId) };
             if (await payments.Commit(http, bus => bus.SendLocal(refundMessage, refundHeaders), "the refund callback") is { } down) return down;
             await Record(ledger, new CallbackRow(gateway, account, now, "accepted", "refund " + refundMessage.State, verified.EventId, refund.Reference));
@@ -77,7 +77,7 @@ public static class PaymentCallbacksApi
 
         var payment = verified.Payment;
         var message = new PaymentCallbackReceived(payment.Reference, verified.EventId, PaymentGatewayCallHandler.StateName(payment.State), payment.Amount?.Minor,
-            payment.Code, FromBrowser: verified.Kind == CallbackKind.ReturnPost, payment.Instrument);
+            payment.Code, FromBrowser: verified.Kind == CallbackKind.ReturnPost, gateway, account, payment.Instrument);
         var messageHeaders = new Dictionary<string, string> { [Headers.MessageId] = MessageId(gateway, account, verified.EventId) };
         var unavailable = await payments.Commit(http, bus => bus.SendLocal(message, messageHeaders), "the payment callback");
         if (unavailable is not null) return unavailable;

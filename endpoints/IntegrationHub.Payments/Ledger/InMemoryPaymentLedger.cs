@@ -110,11 +110,12 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
         }
     }
 
-    public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, string? department, IReadOnlyCollection<string> except, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var old = _bills.Where(b => b.Value.CreatedAt < before && (b.Value.PayerName ?? b.Value.PayerMobile ?? b.Value.PayerEmail) is not null)
+            var old = _bills.Where(b => b.Value.CreatedAt < before && (b.Value.PayerName ?? b.Value.PayerMobile ?? b.Value.PayerEmail) is not null
+                                        && (department is null ? !except.Contains(b.Value.Department) : b.Value.Department == department))
                 .Take(batchSize).Select(b => b.Key).ToList();
             foreach (var key in old) _bills[key] = _bills[key] with { PayerName = null, PayerMobile = null, PayerEmail = null };
             return Task.FromResult(old.Count);

@@ -112,8 +112,11 @@ public interface IPaymentLedger
 
     Task<int> PruneRuns(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
 
-    /// <summary>Blanks the payer's name, mobile and e-mail of bills created before <paramref name="before"/>; the amounts stay.</summary>
-    Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
+    /// <summary>
+    /// Blanks the payer's name, mobile and e-mail of bills created before <paramref name="before"/>; the amounts stay.
+    /// Only <paramref name="department"/>'s bills when given; otherwise every department's but those in <paramref name="except"/>.
+    /// </summary>
+    Task<int> ForgetPayers(DateTimeOffset before, int batchSize, string? department, IReadOnlyCollection<string> except, CancellationToken cancellationToken);
 
     /// <summary>Deletes receipts issued before <paramref name="before"/>, with their payments.</summary>
     Task<int> PruneReceipts(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
@@ -150,6 +153,7 @@ public static class ReceiptNumbers
         : null;
 
     /// <summary>Money beyond what was owed: over the bill's amount for a bill, over the amount asked otherwise.</summary>
+    /// <remarks>Never more than this capture: what earlier captures overpaid is theirs to refund.</remarks>
     public static long ExcessOf(long askedMinor, long capturedMinor, long? billAmountMinor, long? billPaidAfterMinor) =>
-        billAmountMinor is { } amount ? Math.Max(0, (billPaidAfterMinor ?? 0) - amount) : Math.Max(0, capturedMinor - askedMinor);
+        Math.Min(capturedMinor, billAmountMinor is { } amount ? Math.Max(0, (billPaidAfterMinor ?? 0) - amount) : Math.Max(0, capturedMinor - askedMinor));
 }

@@ -26,14 +26,25 @@ public sealed class PaymentsRetentionOptions : RetentionOptions
     public static PaymentsRetentionOptions From(IConfiguration configuration) => From<PaymentsRetentionOptions>(configuration, PaymentsEndpoint.EndpointName);
 }
 
-internal sealed class PaymentsRetentionService(IPaymentLedger ledger, PaymentsRetentionOptions options, TimeProvider time, ILogger<PaymentsRetentionService> logger)
-    : PruningService<PaymentsRetentionOptions>(options, time, logger)
+internal sealed class PaymentsRetentionService(IPaymentLedger ledger, PaymentsRetentionOptions options, PaymentsOptions payments, TimeProvider time,
+    ILogger<PaymentsRetentionService> logger) : PruningService<PaymentsRetentionOptions>(options, time, logger)
 {
     protected override string Subject => "payer data, receipts, payment callbacks and reconciliation runs";
 
     public override async Task PruneOnce(CancellationToken cancellationToken)
     {
-        var payers = await Drain(batch => ledger.ForgetPayers(Time.GetUtcNow() - Options.PayerData, batch, cancellationToken), cancellationToken);
+        // Departments with a retention of their own first, then every other department with the default.
+        var own = payments.Departments.Values.Where(d => d.PayerDataRetention is not null).ToList();
+        foreach (var department in own)
+        {
+            var forgotten = await Drain(batch => ledger.ForgetPayers(Time.GetUtcNow() - department.PayerDataRetention!.Value, batch, department.Department, [],
+                cancellationToken), cancellationToken);
+            if (forgotten > 0)
+                Logger.LogInformation("Blanked the payer data of {Rows} bills of department {Department} older than {Retention}", forgotten, department.Department,
+                    department.PayerDataRetention);
+        }
+        var payers = await Drain(batch => ledger.ForgetPayers(Time.GetUtcNow() - Options.PayerData, batch, null, [.. own.Select(d => d.Department)],
+            cancellationToken), cancellationToken);
         if (payers > 0) Logger.LogInformation("Blanked the payer data of {Rows} bills older than {Retention}", payers, Options.PayerData);
         var receipts = await Drain(batch => ledger.PruneReceipts(Time.GetUtcNow() - Options.Receipts, batch, cancellationToken), cancellationToken);
         if (receipts > 0) Logger.LogInformation("Pruned {Rows} receipts (with their payments) older than {Retention}", receipts, Options.Receipts);

@@ -391,11 +391,16 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
             SELECT run_id FROM payments.reconciliation_runs WHERE started_at < @before LIMIT @batch FOR UPDATE SKIP LOCKED)
         """, before, batchSize, cancellationToken);
 
-    public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
+    public Task<int> ForgetPayers(DateTimeOffset before, int batchSize, string? department, IReadOnlyCollection<string> except, CancellationToken cancellationToken) => Prune("""
         UPDATE payments.bills SET payer_name = NULL, payer_mobile = NULL, payer_email = NULL WHERE ctid IN (
             SELECT ctid FROM payments.bills WHERE created_at < @before AND (payer_name IS NOT NULL OR payer_mobile IS NOT NULL OR payer_email IS NOT NULL)
+              AND (CASE WHEN @department::text IS NULL THEN NOT (department = ANY (@except)) ELSE department = @department END)
             LIMIT @batch FOR UPDATE SKIP LOCKED)
-        """, before, batchSize, cancellationToken);
+        """, before, batchSize, cancellationToken, parameters: c =>
+        {
+            c.Parameters.Add(new NpgsqlParameter("department", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)department ?? DBNull.Value });
+            c.Parameters.AddWithValue("except", except.ToArray());
+        });
 
     public Task<int> PruneReceipts(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) => Prune("""
         WITH gone AS (
@@ -410,12 +415,14 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
         DELETE FROM payments.callbacks WHERE id IN (SELECT id FROM payments.callbacks WHERE received_at < @before LIMIT @batch FOR UPDATE SKIP LOCKED)
         """, before, batchSize, cancellationToken);
 
-    async Task<int> Prune(string sql, DateTimeOffset before, int batchSize, CancellationToken cancellationToken, bool scalar = false)
+    async Task<int> Prune(string sql, DateTimeOffset before, int batchSize, CancellationToken cancellationToken, bool scalar = false,
+        Action<NpgsqlCommand>? parameters = null)
     {
         await using var connection = await Open(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("before", before.UtcDateTime);
         command.Parameters.AddWithValue("batch", batchSize);
+        parameters?.Invoke(command);
         return scalar ? Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken)) : await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

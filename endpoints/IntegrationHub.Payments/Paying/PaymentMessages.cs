@@ -16,8 +16,9 @@ public sealed record PaymentGatewayAnswered(string PaymentKey, string Call, stri
 
 /// <summary>A verified callback about the payment with this reference (webhook, IPN or return post).</summary>
 /// <param name="FromBrowser">A return post: the payer's browser carried it, so the gateway is asked before it counts.</param>
+/// <param name="Account">The account whose route and secret verified it: a callback counts only for that account's payments.</param>
 public sealed record PaymentCallbackReceived(string Reference, string EventId, string State, long? AmountMinor, string Code, bool FromBrowser,
-    string? Instrument = null);
+    string Gateway, string Account, string? Instrument = null);
 
 /// <summary>What the saga asks of the gateway to refund.</summary>
 public sealed record CallGatewayRefund(string RefundId, string Account, string PaymentReference, string? PaymentGatewayId, long AmountMinor, string Currency,
@@ -27,7 +28,7 @@ public sealed record CallGatewayRefund(string RefundId, string Account, string P
 public sealed record RefundGatewayAnswered(string RefundId, string State, string? GatewayRefundId, string Code);
 
 /// <summary>A verified callback about a refund (Stripe's refund.* events).</summary>
-public sealed record RefundCallbackReceived(string RefundId, string EventId, string State, string? GatewayRefundId, string Code);
+public sealed record RefundCallbackReceived(string RefundId, string EventId, string State, string? GatewayRefundId, string Code, string Account);
 
 public sealed record RefundTimedOut(string RefundId);
 

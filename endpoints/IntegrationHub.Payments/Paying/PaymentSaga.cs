@@ -26,7 +26,7 @@ namespace IntegrationHub.Payments.Paying;
 public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions options, EndpointRuntime<PaymentsEndpoint> payments,
     IMessageContext context, TimeProvider time, ILogger<PaymentSaga> logger) : Saga<PaymentData>,
     IAmInitiatedBy<StartPayment>,
-    IHandleMessages<PaymentGatewayAnswered>,
+    IAmInitiatedBy<PaymentGatewayAnswered>,
     IAmInitiatedBy<PaymentCallbackReceived>,
     IHandleMessages<PaymentPollDue>,
     IHandleMessages<PaymentExpiryDue>
@@ -73,6 +73,15 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
 
     public async Task Handle(PaymentGatewayAnswered message)
     {
+        if (IsNew)
+        {
+            // The gateway answered after the payment ended (a retried question): money it reports is still recorded.
+            MarkAsComplete();
+            var (department, id) = PaymentKeys.Split(message.PaymentKey);
+            if (message.State == "captured" && await ledger.Payment(department, id, CancellationToken.None) is { } ended)
+                await CaptureLate(ended, message.AmountMinor, message.Instrument);
+            return;
+        }
         if (Data.Finished) return;
         if (message.Call == PaymentGatewayCallHandler.Create && Data.GatewayId is null)
         {
@@ -99,7 +108,7 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
                 return;
             }
         }
-        await Apply(message.State, message.AmountMinor, message.Code, message.Instrument, fromGateway: true, afterExpiry: message.Call == PaymentGatewayCallHandler.Cancel);
+        await Apply(message.State, message.AmountMinor, message.Code, message.Instrument, fromGateway: true, fromCancel: message.Call == PaymentGatewayCallHandler.Cancel);
     }
 
     public async Task Handle(PaymentCallbackReceived message)
@@ -107,6 +116,13 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
         if (IsNew)
         {
             await Late(message);
+            return;
+        }
+        if (message.Gateway != Data.Gateway || message.Account != Data.Account)
+        {
+            // Verified by another account's secret: it says nothing about money paid to this one.
+            logger.LogWarning("A {Gateway} callback verified for account {Account} names payment {PaymentId} of account {Own}; ignored",
+                message.Gateway, message.Account, Data.PaymentId, Data.Account);
             return;
         }
         if (Data.SeenEvents.Contains(message.EventId)) return; // the same event twice
@@ -118,7 +134,7 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
             await Ask(PaymentGatewayCallHandler.Status);
             return;
         }
-        await Apply(message.State, message.AmountMinor, message.Code, message.Instrument, fromGateway: false, afterExpiry: false);
+        await Apply(message.State, message.AmountMinor, message.Code, message.Instrument, fromGateway: false, fromCancel: false);
     }
 
     public async Task Handle(PaymentPollDue message)
@@ -137,16 +153,28 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
         await Ask(PaymentGatewayCallHandler.Cancel);
     }
 
-    async Task Apply(string state, long? amountMinor, string code, string? instrument, bool fromGateway, bool afterExpiry)
+    /// <param name="fromCancel">The answer to the cancel asked at expiry or after a decline: only it may end a payment that did not capture.</param>
+    async Task Apply(string state, long? amountMinor, string code, string? instrument, bool fromGateway, bool fromCancel)
     {
         switch (state)
         {
             case "captured":
                 await Capture(amountMinor ?? Data.AmountMinor, instrument);
                 break;
-            case "failed" or "not-found" or "pending" when afterExpiry || Data.Expiring:
+            case "failed" or "not-found" or "pending" when fromCancel && Data.FailCode is { } declined:
+                await End(PaymentStates.Failed, declined, $"{Data.Gateway} reported the payment failed ({declined})");
+                break;
+            case "failed" or "not-found" or "pending" when fromCancel:
                 // Cancelled at the gateway (Stripe says canceled), unknown to it, or still unpaid: the payment expired.
                 await End(PaymentStates.Expired, code, $"not paid by {Data.ExpiresAt:u}");
+                break;
+            case "failed" when Data.Gateway == Adapters.Stripe.StripeGateway.Name:
+                // A declined PaymentIntent can still be paid with another card: it is cancelled before the payment counts as failed.
+                if (Data.FailCode is null)
+                {
+                    Data.FailCode = code;
+                    await Ask(PaymentGatewayCallHandler.Cancel);
+                }
                 break;
             case "failed":
                 await End(PaymentStates.Failed, code, $"{Data.Gateway} reported the payment failed ({code})");
@@ -198,15 +226,29 @@ public sealed class PaymentSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions
     {
         MarkAsComplete();
         var payment = await ledger.PaymentByReference(message.Reference, CancellationToken.None);
-        if (payment is null)
+        if (payment is null || payment.Gateway != message.Gateway || payment.Account != message.Account)
         {
-            logger.LogWarning("A verified payment callback for reference {Reference} matches no payment of the hub; recorded only", message.Reference);
+            logger.LogWarning("A verified {Gateway} callback of account {Account} for reference {Reference} matches no payment of that account; recorded only",
+                message.Gateway, message.Account, message.Reference);
             return;
         }
         if (message.State != "captured" || payment.State == PaymentStates.Captured) return;
+        if (message.FromBrowser)
+        {
+            // The browser's word alone never counts: the gateway is asked, and its answer (a new saga) records what it says.
+            await bus.SendLocal(new CallPaymentGateway(PaymentKeys.Of(payment.Department, payment.Id), PaymentGatewayCallHandler.Status, payment.Account,
+                payment.Reference, payment.GatewayId, payment.AmountMinor, payment.Currency, "", "", "", time.GetUtcNow(), payment.ExpiresAt, null, null, null));
+            return;
+        }
+        await CaptureLate(payment, message.AmountMinor, message.Instrument);
+    }
+
+    async Task CaptureLate(PaymentRow payment, long? capturedMinor, string? instrument)
+    {
+        if (payment.State == PaymentStates.Captured) return;
         var department = options.Of(payment.Department)!;
         var now = time.GetUtcNow();
-        var captured = await ledger.Capture(payment.Department, payment.Id, message.AmountMinor ?? payment.AmountMinor, message.Instrument,
+        var captured = await ledger.Capture(payment.Department, payment.Id, capturedMinor ?? payment.AmountMinor, instrument,
             ReceiptNumbers.FiscalYear(now, department.FiscalYearStartMonth, department.TimeZone), now);
         await RefundExcess(department, payment.Department, payment.Id, captured);
         var money = new Money(captured.Receipt.AmountMinor, payment.Currency);
@@ -253,6 +295,8 @@ public sealed class PaymentData : SagaData
     public string? GatewayId { get; set; }
     public TimeSpan PollDelay { get; set; }
     public bool Expiring { get; set; }
+    /// <summary>The decline code of a Stripe payment being cancelled before it counts as failed.</summary>
+    public string? FailCode { get; set; }
     public bool Finished { get; set; }
     public List<string> SeenEvents { get; set; } = [];
 }
@@ -260,6 +304,10 @@ public sealed class PaymentData : SagaData
 public static class PaymentKeys
 {
     public static string Of(string department, string paymentId) => $"{DepartmentRegistry.Normalize(department)}/{paymentId}";
+
+    public static (string Department, string PaymentId) Split(string key) => key.IndexOf('/') is var slash and > 0
+        ? (key[..slash], key[(slash + 1)..])
+        : throw new ArgumentException($"'{key}' is not a payment key (department/paymentId)");
 }
 
 public static class CheckoutTokens

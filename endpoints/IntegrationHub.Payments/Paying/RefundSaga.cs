@@ -23,7 +23,7 @@ public sealed class RefundSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions 
     TimeProvider time, ILogger<RefundSaga> logger) : Saga<RefundData>,
     IAmInitiatedBy<StartRefund>,
     IHandleMessages<RefundGatewayAnswered>,
-    IHandleMessages<RefundCallbackReceived>,
+    IAmInitiatedBy<RefundCallbackReceived>,
     IHandleMessages<RefundTimedOut>
 {
     protected override void CorrelateMessages(ICorrelationConfig<RefundData> config)
@@ -49,6 +49,7 @@ public sealed class RefundSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions 
             return;
         }
         Data.Currency = payment.Currency;
+        Data.Account = payment.Account;
         if (!await ledger.OpenRefund(new RefundRow(Data.Department, message.RefundId, message.PaymentId, message.AmountMinor, payment.Currency, message.Reason,
                 RefundStates.Pending, time.GetUtcNow())))
         {
@@ -64,6 +65,20 @@ public sealed class RefundSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions 
 
     public async Task Handle(RefundCallbackReceived message)
     {
+        if (IsNew)
+        {
+            // The refund ended before the gateway's event (or is not the hub's): the event is recorded, and the hub's record stands.
+            MarkAsComplete();
+            var row = await FindRefund(message.RefundId);
+            logger.LogWarning("Refund event {EventId} ({State}) of account {Account} for refund {RefundId}, which {Standing}; check it against the gateway",
+                message.EventId, message.State, message.Account, message.RefundId, row is null ? "the hub does not know" : $"ended {row.State}");
+            return;
+        }
+        if (message.Account != Data.Account)
+        {
+            logger.LogWarning("A refund event verified for account {Account} names refund {RefundId} of account {Own}; ignored", message.Account, message.RefundId, Data.Account);
+            return;
+        }
         if (Data.SeenEvents.Contains(message.EventId)) return;
         Data.SeenEvents.Add(message.EventId);
         await Apply(message.State, message.GatewayRefundId, message.Code);
@@ -111,6 +126,15 @@ public sealed class RefundSaga(IBus bus, IPaymentLedger ledger, PaymentsOptions 
         MarkAsComplete();
     }
 
+    /// <summary>Refund ids carry no department: the ledger is asked for the refund under each configured department.</summary>
+    async Task<RefundRow?> FindRefund(string refundId)
+    {
+        foreach (var department in options.Departments.Keys)
+            if (await ledger.Refund(department, refundId, CancellationToken.None) is { } row)
+                return row;
+        return null;
+    }
+
     Task Status(string status, string step, string detail, string? result = null, string? error = null) =>
         payments.Status.Apply(RefundStatuses.Kind, new StatusUpdate(Data.RefundId, Data.Department, context.Headers[Headers.MessageId], status, step, detail,
             time.GetUtcNow(), result, error));
@@ -123,6 +147,7 @@ public sealed class RefundData : SagaData
     public string Department { get; set; } = "";
     public long AmountMinor { get; set; }
     public string Currency { get; set; } = "";
+    public string Account { get; set; } = "";
     public string? GatewayRefundId { get; set; }
     public List<string> SeenEvents { get; set; } = [];
 }

@@ -39,7 +39,7 @@ internal sealed class ReconciliationHandler(IBus bus, IPaymentLedger ledger, Pay
         {
             mismatches = await Reconciler.Compare(hub, gateways.Of(account.Name), from, from.AddDays(1), CancellationToken.None);
         }
-        catch (ExternalSystemException e)
+        catch (Exception e) when (e is ExternalSystemException or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
             logger.LogError("Reconciliation {RunId} of account {Account} for {Day} could not ask {Gateway}: {Reason}", message.RunId, account.Name, message.Day,
                 account.Gateway, e.Message);
