@@ -11,8 +11,11 @@ using WireMock.Settings;
 
 namespace IntegrationHub.Adapters.Payments.Simulator;
 
-/// <summary>How the simulator delivers the events of one action: as Stripe does, twice, or not at all (a lost webhook).</summary>
-public enum EventDelivery { Once, Twice, Lost }
+/// <summary>
+/// How the simulator delivers the events of one action: as Stripe does, twice, not at all (a lost webhook), or late
+/// (after <see cref="StripeSimulator.EventDelay"/>, in the background, as Stripe's retries arrive).
+/// </summary>
+public enum EventDelivery { Once, Twice, Lost, Delayed }
 
 /// <summary>
 /// Stripe's API on a WireMock server on loopback, as much as the hub uses (docs/payments.md): PaymentIntents (create with
@@ -59,6 +62,9 @@ public sealed class StripeSimulator : IDisposable
         if (client is not null) _client = client;
         return this;
     }
+
+    /// <summary>How late <see cref="EventDelivery.Delayed"/> events come.</summary>
+    public TimeSpan EventDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The clock the simulator stamps intents and signatures with (tests may move it).</summary>
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
@@ -157,7 +163,17 @@ public sealed class StripeSimulator : IDisposable
         var (body, signature) = SignedEvent(eventType, snapshot);
         var id = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
         _sentEvents.Enqueue(id);
-        if (delivery != EventDelivery.Lost && WebhookUrl is not null)
+        if (delivery == EventDelivery.Delayed && WebhookUrl is not null)
+        {
+            // Signed now, delivered later: the signature's timestamp ages as a retried webhook's does.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(EventDelay);
+                try { await Deliver(body, signature); }
+                catch (HttpRequestException) { } // the hub is gone by then: a webhook Stripe would give up on
+            });
+        }
+        else if (delivery != EventDelivery.Lost && WebhookUrl is not null)
         {
             await Deliver(body, signature);
             if (delivery == EventDelivery.Twice) await Deliver(body, signature);

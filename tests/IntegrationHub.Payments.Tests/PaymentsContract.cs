@@ -50,6 +50,9 @@ public abstract partial class PaymentsContract<THub>(THub hub) : IClassFixture<T
 
     async Task<JsonNode> BillNow(string billId) => (await hub.Get($"/api/v1/bills/{billId}")).Body!;
 
+    async Task<List<JsonNode>> Callbacks() =>
+        [.. (await hub.Get("/api/v1/payments/callbacks?limit=1000", hub.Token(PaymentsHub.Department, IntegrationHub.Hosting.Security.HubScopes.Ops))).Body!.AsArray().Select(c => c!)];
+
     async Task<string> GatewayIdOf(string paymentId) =>
         (await Status(paymentId, "awaiting-payment"))["reference"]!.GetValue<string>() is var reference
             ? hub.Stripe.IntentFor(reference) ?? reference
@@ -144,6 +147,26 @@ public abstract partial class PaymentsContract<THub>(THub hub) : IClassFixture<T
         await hub.Stripe.Pay(await GatewayIdOf(payment), EventDelivery.Lost);
 
         await Status(payment, "captured");
+    }
+
+    [Fact]
+    public async Task Webhook_arriving_after_polling_captured_changes_nothing()
+    {
+        var bill = await Bill("15.00", "USD");
+        var payment = await Pay(bill, DemoPayments.StripeAccount);
+        hub.Stripe.EventDelay = TimeSpan.FromSeconds(4);
+
+        var eventId = await hub.Stripe.Pay(await GatewayIdOf(payment), EventDelivery.Delayed);
+        await Status(payment, "captured"); // found by asking Stripe, before its webhook came
+
+        // Barrier: the delayed webhook is delivered (the operators' callback list shows it), then another event after it.
+        await Eventually.Until(async () => (await Callbacks()).Any(c => c["eventId"]?.GetValue<string>() == eventId), Wait, "the late webhook received");
+        var other = await Pay(await Bill("1.00", "USD"), DemoPayments.StripeAccount);
+        await hub.Stripe.Pay(await GatewayIdOf(other));
+        await Status(other, "captured");
+        var (_, status) = await hub.Get($"/api/v1/payments/{payment}");
+        Assert.Single(status!["timeline"]!.AsArray(), e => e!["step"]!.GetValue<string>() == "captured");
+        Assert.Equal("15.00", (await BillNow(bill))["paid"]!.GetValue<string>());
     }
 
     [Fact]
@@ -314,6 +337,11 @@ public abstract partial class PaymentsContract<THub>(THub hub) : IClassFixture<T
         Assert.Equal(200, await hub.Stripe.Deliver(good.Body, good.Signature));
         await Status(payment, "captured");
         Assert.Equal("40.00", (await BillNow(bill))["paid"]!.GetValue<string>());
+        // Each refusal is recorded for operators with its reason, and nothing of the body.
+        var recorded = (await Callbacks()).Where(c => c["account"]!.GetValue<string>() == DemoPayments.StripeAccount && c["outcome"]!.GetValue<string>() == "refused").ToList();
+        Assert.Contains(recorded, c => c["reason"]!.GetValue<string>().Contains("older"));
+        Assert.Contains(recorded, c => c["reason"]!.GetValue<string>().Contains("no Stripe-Signature"));
+        Assert.DoesNotContain(recorded, c => c.ToJsonString().Contains("4000") || c.ToJsonString().Contains("payment_intent.succeeded"));
     }
 
     [Fact]

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IntegrationHub.Payments.Tests;
 
-/// <summary>Payer data forgotten after the department's retention (or the hub's default), receipts kept for their eight years.</summary>
-public sealed class PaymentsRetentionTests : IDisposable
+/// <summary>Payer data forgotten after the department's retention (or the hub's default), on the hub's own ledger (memory or PostgreSQL).</summary>
+public abstract class PaymentsRetentionContract<THub>(THub hub) : IClassFixture<THub>, IDisposable where THub : PaymentsHub
 {
     readonly StripeSimulator _stripe = StripeSimulator.Start();
     readonly JazzCashSimulator _jazz = JazzCashSimulator.Start();
@@ -26,7 +26,7 @@ public sealed class PaymentsRetentionTests : IDisposable
             settings[key!.Replace(DemoPayments.StripeAccount, "long-stripe").Replace(DemoPayments.JazzCashAccount, "long-jazzcash")] = value;
         settings["Hub:Payments:Departments:short:PayerDataRetention"] = "10.00:00:00";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var ledger = new InMemoryPaymentLedger();
+        var ledger = (IPaymentLedger)hub.Services.GetService(typeof(IPaymentLedger))!;
         var now = DateTimeOffset.UtcNow;
         await ledger.AddBill(Bill("short", "S1", now.AddDays(-20)), CancellationToken.None);
         await ledger.AddBill(Bill("short", "S2", now.AddDays(-5)), CancellationToken.None);
@@ -37,14 +37,21 @@ public sealed class PaymentsRetentionTests : IDisposable
 
         await service.PruneOnce(CancellationToken.None);
 
-        async Task<string?> Payer(string department, string id) => (await ledger.Bill(department, id, CancellationToken.None))!.PayerName;
+        async Task<string?> Payer(string department, string id) => (await ledger.Bill(department, id + _run, CancellationToken.None))!.PayerName;
         Assert.Null(await Payer("short", "S1"));
         Assert.Equal("Payer S2", await Payer("short", "S2"));
         Assert.Equal("Payer L1", await Payer("long", "L1"));
         Assert.Null(await Payer("long", "L2"));
-        Assert.Equal(1000, (await ledger.Bill("short", "S1", CancellationToken.None))!.AmountMinor);
+        Assert.Equal(1000, (await ledger.Bill("short", "S1" + _run, CancellationToken.None))!.AmountMinor);
     }
 
-    static BillRow Bill(string department, string id, DateTimeOffset at) =>
-        new(department, id, "REF" + id, "Payer " + id, "03001234567", "payer@example.com", [new BillItem("Fee", 1000)], 1000, "PKR", null, 0, 0, at, null);
+    // Unique ids per run: the durable hub's database is shared by the fixture's tests.
+    readonly string _run = Guid.NewGuid().ToString("N")[..8];
+
+    BillRow Bill(string department, string id, DateTimeOffset at) =>
+        new(department, id + _run, "REF" + id, "Payer " + id, "03001234567", "payer@example.com", [new BillItem("Fee", 1000)], 1000, "PKR", null, 0, 0, at, null);
 }
+
+public sealed class InMemoryPaymentsRetention(InMemoryPaymentsHub hub) : PaymentsRetentionContract<InMemoryPaymentsHub>(hub);
+
+public sealed class DurablePaymentsRetention(DurablePaymentsHub hub) : PaymentsRetentionContract<DurablePaymentsHub>(hub);

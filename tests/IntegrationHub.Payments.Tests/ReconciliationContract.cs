@@ -110,6 +110,20 @@ public abstract class ReconciliationContract<THub>(THub hub) : IClassFixture<THu
     }
 
     [Fact]
+    public async Task A_scheduled_run_of_an_account_and_day_happens_once_across_instances()
+    {
+        var ledger = (IntegrationHub.Payments.Ledger.IPaymentLedger)hub.Services.GetService(typeof(IntegrationHub.Payments.Ledger.IPaymentLedger))!;
+        var day = new DateOnly(2026, 1, Random.Shared.Next(1, 28));
+        var account = "acct-" + Guid.NewGuid().ToString("N")[..8];
+        IntegrationHub.Payments.Ledger.ReconciliationRun Run(string id, string by) => new(id, account, day, by, DateTimeOffset.UtcNow);
+
+        Assert.True(await ledger.StartRun(Run($"rec_a_{account}", "schedule"), CancellationToken.None));
+        Assert.False(await ledger.StartRun(Run($"rec_a_{account}", "schedule"), CancellationToken.None));   // the same command on a second instance
+        Assert.False(await ledger.StartRun(Run($"rec_b_{account}", "schedule"), CancellationToken.None));   // another id, the same account and day
+        Assert.True(await ledger.StartRun(Run("rec_c" + account, "hubctl"), CancellationToken.None)); // an operator's run is always made
+    }
+
+    [Fact]
     public async Task Reconciliation_needs_an_operator()
     {
         var (response, _) = await hub.Post("/api/v1/payments/reconciliations", """{"date":"2026-12-01"}""");

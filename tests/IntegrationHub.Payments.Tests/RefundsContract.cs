@@ -114,6 +114,9 @@ public abstract class RefundsContract<THub>(THub hub) : IClassFixture<THub> wher
 
         var captured = await Until($"/api/v1/payments/{id}", "captured");
         Assert.Contains("amount_mismatch", captured.ToJsonString());
+        var receipt = (await hub.Get($"/api/v1/payments/{id}/receipt")).Body!;
+        Assert.Equal("150.00", receipt["amount"]!.GetValue<string>());
+        Assert.Equal("150.00", Assert.Single(receipt["items"]!.AsArray())!["amount"]!.GetValue<string>()); // what was received, not the bill's lines
         await Eventually.Until(() => hub.JazzCash.Find(reference)!.Refunded == 5000, Wait, "the 50.00 beyond the bill refunded");
         await Eventually.Until(async () => (await hub.Get($"/api/v1/bills/{bill["id"]}")).Body!["paid"]!.GetValue<string>() == "100.00", Wait, "the bill paid, not overpaid");
     }

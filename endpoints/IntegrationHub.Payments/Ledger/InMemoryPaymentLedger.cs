@@ -12,7 +12,10 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
     readonly Dictionary<string, ReconciliationRun> _runs = [];
     readonly List<CallbackRow> _callbacks = [];
 
-    public IReadOnlyList<CallbackRow> Callbacks { get { lock (_gate) return [.. _callbacks]; } }
+    public Task<IReadOnlyList<CallbackRow>> Callbacks(int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<CallbackRow>>(_callbacks.AsEnumerable().Reverse().Take(limit).ToList());
+    }
 
     public Task<BillRow> AddBill(BillRow bill, CancellationToken cancellationToken)
     {
@@ -103,7 +106,8 @@ internal sealed class InMemoryPaymentLedger : IPaymentLedger
             _payments[(department, id)] = payment with { State = PaymentStates.Captured, CapturedMinor = capturedMinor, Flag = flag, Instrument = instrument };
             var sequence = _counters[(department, fiscalYear)] = _counters.GetValueOrDefault((department, fiscalYear)) + 1;
             var receipt = new ReceiptRow(department, fiscalYear, sequence, ReceiptNumbers.Of(department, fiscalYear, sequence), id, payment.BillId,
-                payment.BillReference, capturedMinor, payment.Currency, payment.Gateway, bill?.PayerName, bill?.Items ?? [new BillItem(payment.Description, capturedMinor)], at);
+                payment.BillReference, capturedMinor, payment.Currency, payment.Gateway, bill?.PayerName,
+                ReceiptNumbers.ItemsOf(bill?.Items, payment.BillReference, payment.Description, capturedMinor), at);
             _receipts[(department, id)] = receipt;
             return Task.FromResult(new Captured(receipt, flag,
                 ReceiptNumbers.ExcessOf(payment.AmountMinor, capturedMinor, bill?.AmountMinor, bill?.PaidMinor)));

@@ -72,6 +72,9 @@ public interface IPaymentLedger
 
     Task RecordCallback(CallbackRow callback, CancellationToken cancellationToken);
 
+    /// <summary>The latest callbacks, newest first (for operators: what was accepted, refused and why).</summary>
+    Task<IReadOnlyList<CallbackRow>> Callbacks(int limit, CancellationToken cancellationToken);
+
     /// <summary>
     /// Records the payment and, for a bill, sets its amount aside: false (nothing recorded) when the bill no longer has
     /// that much outstanding — another checkout took it, or it was paid.
@@ -151,6 +154,15 @@ public static class ReceiptNumbers
         : capturedMinor != askedMinor ? "amount_mismatch"
         : billPaidAfterMinor > billAmountMinor ? "overpaid"
         : null;
+
+    /// <summary>
+    /// What a receipt lists: the bill's items when they add up to the money captured; otherwise one line for the amount
+    /// actually received (a capture of another amount is flagged, and a receipt states what was paid).
+    /// </summary>
+    public static IReadOnlyList<BillItem> ItemsOf(IReadOnlyList<BillItem>? billItems, string billReference, string description, long capturedMinor) =>
+        billItems is { Count: > 0 } items && items.Sum(i => i.AmountMinor) == capturedMinor
+            ? items
+            : [new BillItem(billItems is null ? description : $"Payment towards {billReference}", capturedMinor)];
 
     /// <summary>Money beyond what was owed: over the bill's amount for a bill, over the amount asked otherwise.</summary>
     /// <remarks>Never more than this capture: what earlier captures overpaid is theirs to refund.</remarks>

@@ -91,6 +91,21 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<CallbackRow>> Callbacks(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT gateway, account, received_at, outcome, reason, event_id, reference FROM payments.callbacks ORDER BY id DESC LIMIT @limit
+            """, connection);
+        command.Parameters.AddWithValue("limit", limit);
+        var rows = new List<CallbackRow>();
+        await using var r = await command.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            rows.Add(new CallbackRow(r.GetString(0), r.GetString(1), Utc(r.GetDateTime(2)), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6)));
+        return rows;
+    }
+
     public async Task<bool> Open(PaymentRow payment)
     {
         if (payment.BillId is { } billId)
@@ -199,7 +214,7 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
 
         long? billAmount = null, billPaid = null;
         string? payerName = null;
-        var items = new List<BillItem> { new(payment.Description, capturedMinor) };
+        List<BillItem>? billItems = null;
         if (payment.BillId is { } billId)
         {
             await using var settle = await database.Command("""
@@ -217,10 +232,11 @@ internal sealed class PostgreSqlPaymentLedger(string connectionString, HandlerDa
                 billAmount = reader.GetInt64(0);
                 billPaid = reader.GetInt64(1);
                 payerName = reader.IsDBNull(2) ? null : reader.GetString(2);
-                items = JsonSerializer.Deserialize<List<BillItem>>(reader.GetString(3)) ?? items;
+                billItems = JsonSerializer.Deserialize<List<BillItem>>(reader.GetString(3));
             }
         }
         var flag = ReceiptNumbers.FlagOf(payment.State, payment.AmountMinor, capturedMinor, billAmount, billPaid);
+        var items = ReceiptNumbers.ItemsOf(billItems, payment.BillReference, payment.Description, capturedMinor);
 
         await using (var update = await database.Command("""
             UPDATE payments.payments SET state = 'captured', captured_minor = @captured, flag = @flag, instrument = @instrument

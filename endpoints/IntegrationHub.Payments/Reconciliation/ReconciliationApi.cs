@@ -10,7 +10,7 @@ namespace IntegrationHub.Payments.Reconciliation;
 /// <summary>
 /// For operators (scope <c>ops</c>): <c>POST /api/v1/payments/reconciliations</c> runs a reconciliation now and
 /// <c>GET /api/v1/payments/reconciliations/{runId}</c> reads its report (what <c>hubctl payments reconcile</c> does
-/// through the broker and the database).
+/// through the broker and the database); <c>GET /api/v1/payments/callbacks</c> lists the gateways' latest callbacks.
 /// </summary>
 public static class ReconciliationApi
 {
@@ -26,6 +26,9 @@ public static class ReconciliationApi
             .WithSummary("Reconcile one day (UTC) of one account, or of every account, with the gateways now")
             .WithDescription("Body: `{ date: \"2026-12-03\", account? }`. 202 with the run ids; read each with GET …/reconciliations/{runId}.");
         group.MapGet("/{runId}", Show).WithName("GetPaymentReconciliation").WithSummary("A reconciliation run and the mismatches it found");
+        app.MapGet("/api/v1/payments/callbacks", Callbacks).WithTags("Payments").RequireAuthorization(HubScopes.Ops).WithName("ListPaymentCallbacks")
+            .WithSummary("The gateways' latest callbacks, newest first: accepted, refused (and why) or ignored; no bodies")
+            .WithDescription("Scope `ops`. `limit` 1–1000 (100).");
     }
 
     static async Task<Results<Accepted<string[]>, ValidationProblem, ProblemHttpResult>> Start(ReconcileRequest? body, HttpContext http,
@@ -44,6 +47,9 @@ public static class ReconciliationApi
             return down;
         return TypedResults.Accepted((string?)null, runs.Select(r => r.RunId).ToArray());
     }
+
+    static async Task<Ok<CallbackRow[]>> Callbacks(int? limit, [FromServices] IPaymentLedger ledger, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await ledger.Callbacks(Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)).ToArray());
 
     static async Task<Results<Ok<RunView>, ProblemHttpResult>> Show(string runId, [FromServices] IPaymentLedger ledger, CancellationToken cancellationToken) =>
         await ledger.Run(runId, cancellationToken) is { } run
