@@ -76,7 +76,7 @@ public sealed class HttpSmsGateway : INotificationProvider
         if (_body is not null)
             request.Content = new StringContent(_body.Render(context, NullEncoder.Default), System.Text.Encoding.UTF8, _options.ContentType);
         foreach (var (name, value) in _options.Headers) request.Headers.TryAddWithoutValidation(name, value);
-        var (status, body) = await ProviderHttp.Send(_http, request, Name, cancellationToken);
+        var (status, body, _) = await ProviderHttp.Send(_http, request, Name, cancellationToken);
         var text = System.Text.Encoding.UTF8.GetString(body);
         if ((int)status is < 200 or >= 300 || (_options.SuccessMarker is { } marker && !text.Contains(marker, StringComparison.Ordinal)))
             throw (int)status is >= 200 and < 300

@@ -60,30 +60,10 @@ public sealed class SendGridEmail(SendGridOptions options, HttpClient http) : IN
             Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new("Bearer", options.ApiKey);
-        using var response = await SendRaw(request, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Accepted && response.Headers.TryGetValues("X-Message-Id", out var ids) && ids.FirstOrDefault() is { Length: > 0 } id)
+        var (status, _, headers) = await ProviderHttp.Send(http, request, Name, cancellationToken);
+        if (status == HttpStatusCode.Accepted && headers.GetValueOrDefault("X-Message-Id") is { Length: > 0 } id)
             return new ProviderAccepted(id, DeliveryState.Queued);
-        throw ProviderHttp.Refused(Name, response.StatusCode, null);
-    }
-
-    async Task<HttpResponseMessage> SendRaw(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
-        {
-            throw new ExternalSystemException(Name, ExternalFailure.Unavailable, $"could not connect ({e.HttpRequestError})", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ExternalSystemException(Name, ExternalFailure.TimedOut, $"the connection broke after the request was sent ({e.HttpRequestError})", e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ExternalSystemException(Name, ExternalFailure.TimedOut, "no answer in time: the message may or may not have been taken", e);
-        }
+        throw ProviderHttp.Refused(Name, status, null);
     }
 
     public ReceiptVerification Verify(ProviderCallback callback)

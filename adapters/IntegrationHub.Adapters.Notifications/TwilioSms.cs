@@ -51,7 +51,7 @@ public sealed class TwilioSms(TwilioOptions options, HttpClient http) : INotific
             Content = new FormUrlEncodedContent(form),
         };
         request.Headers.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.AccountSid}:{options.AuthToken}")));
-        var (status, body) = await ProviderHttp.Send(http, request, Name, cancellationToken);
+        var (status, body, _) = await ProviderHttp.Send(http, request, Name, cancellationToken);
         if (status is HttpStatusCode.Created or HttpStatusCode.OK && ProviderHttp.Json(body) is { } json && json.TryGetProperty("sid", out var sid) && sid.GetString() is { } id)
             return new ProviderAccepted(id, StateOf(json.TryGetProperty("status", out var s) ? s.GetString() : null) ?? DeliveryState.Queued);
         throw ProviderHttp.Refused(Name, status, ProviderHttp.Json(body) is { } error && error.TryGetProperty("code", out var code) ? code.ToString() : null);
@@ -93,7 +93,9 @@ internal static class ProviderHttp
 {
     const int MaxAnswerBytes = 256 * 1024;
 
-    public static async Task<(HttpStatusCode Status, byte[] Body)> Send(HttpClient http, HttpRequestMessage request, string provider, CancellationToken cancellationToken)
+    /// <summary>The answer: its status, body (empty when too large) and response headers.</summary>
+    public static async Task<(HttpStatusCode Status, byte[] Body, IReadOnlyDictionary<string, string> Headers)> Send(HttpClient http, HttpRequestMessage request,
+        string provider, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
@@ -116,7 +118,8 @@ internal static class ProviderHttp
         using (response)
         {
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return (response.StatusCode, body.Length > MaxAnswerBytes ? [] : body);
+            var headers = response.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+            return (response.StatusCode, body.Length > MaxAnswerBytes ? [] : body, headers);
         }
     }
 
