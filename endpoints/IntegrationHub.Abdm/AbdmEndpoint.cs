@@ -58,8 +58,12 @@ public sealed class AbdmEndpoint : HubEndpoint
                 sp.GetRequiredService<ILogger<AbdmCallbackVerifier>>())
             : null!);
         services.AddSingleton<IOtpSender>(sp => sp.GetRequiredService<AbdmOptions>().OtpSender == OtpSenders.Simulator
-            ? sp.GetRequiredService<SimulatorOtpSender>()
+            ? sp.GetService<SimulatorOtpSender>() ?? throw new Hosting.Configuration.HubSettingsException(
+                [$"{AbdmOptions.SectionName}:Linking:OtpSender is '{OtpSenders.Simulator}', but no ABDM simulator runs here: set Hub:Simulators:Enabled=true " +
+                 $"(Development), or send OTPs through the department's webhook ('{OtpSenders.Webhook}')"])
             : new WebhookOtpSender(sp.GetRequiredService<TimeProvider>()));
+        // The OTP sender is made at start, so that a sender that cannot work stops the process instead of every link.
+        services.AddHostedService(sp => new OtpSenderCheck(sp.GetRequiredService<IOtpSender>()));
         services.AddHostedService<AbdmRetentionService>();
         services.AddHostedService<BridgeUrlRegistration>();
     }
@@ -92,6 +96,14 @@ public static class AbdmScopes
     public static HubScope Read { get; } = new("abdm:read", "Departments: list the care contexts of their patients linked through ABDM, and follow their links.");
 
     public static HubScope Write { get; } = new("abdm:write", "Departments' systems: link care contexts of their patients to ABHA addresses (HIP-initiated).");
+}
+
+/// <summary>Resolving <see cref="IOtpSender"/> when the host starts is the check.</summary>
+internal sealed class OtpSenderCheck(IOtpSender sender) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => sender is null ? throw new InvalidOperationException("no OTP sender") : Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>No gateway configured: every call is unavailable (and retried until one is), never silently dropped.</summary>

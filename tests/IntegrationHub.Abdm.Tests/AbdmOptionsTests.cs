@@ -84,3 +84,25 @@ public sealed class AbdmOptionsTests
             Assert.Contains(expected, problems, StringComparison.Ordinal);
     }
 }
+
+/// <summary>An OTP sender that cannot work stops the process at start, naming the setting, instead of failing every link.</summary>
+public sealed class OtpSenderStartupTests
+{
+    [Fact]
+    public async Task Simulator_otp_sender_without_the_simulator_stops_the_hub_at_start()
+    {
+        var run = await IntegrationHub.Testing.ProgramRun.Run(typeof(Program).Assembly, new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["Hub__Simulators__Enabled"] = "false",
+            ["Hub__Abdm__Linking__OtpSender"] = "simulator",
+            ["Hub__Auth__DevSigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("Hub:Abdm:Linking:OtpSender is 'simulator', but no ABDM simulator runs here", run.Error);
+        Assert.Empty(run.StackTraceLines);
+    }
+}
