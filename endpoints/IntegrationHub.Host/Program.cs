@@ -2,6 +2,7 @@ using IntegrationHub.Abdm;
 using IntegrationHub.Clinical;
 using IntegrationHub.Gateway;
 using IntegrationHub.Hosting;
+using IntegrationHub.Notifications;
 using IntegrationHub.Payments;
 using IntegrationHub.Providers;
 using IntegrationHub.Sample;
@@ -26,6 +27,7 @@ public sealed class Program
         builder.AddHubEndpoint<ClinicalEndpoint>();
         builder.AddHubEndpoint<AbdmEndpoint>();
         builder.AddHubEndpoint<PaymentsEndpoint>();
+        builder.AddHubEndpoint<NotificationsEndpoint>();
 
         var app = builder.Build();
         app.MapServiceDefaults();

@@ -365,6 +365,54 @@ public sealed class ReadmeDemoTests(ITestOutputHelper output) : IDisposable
             Assert.DoesNotContain(secret, log, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>The README's notifications demo: an Urdu SMS from a template and an English e-mail, both delivered; the batch webhooks.</summary>
+    [Fact]
+    public async Task Readme_notifications_demo_delivers_an_urdu_sms_and_an_english_email()
+    {
+        StartHost();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        await Eventually.Until(async () => await Ready(http), Patience, "the host answers /health/ready");
+        var token = (await Hubctl("token", "--department", "demo", "--scope", "notifications:read", "--scope", "notifications:write")).Trim();
+        async Task<(HttpStatusCode Status, JsonElement Body)> Send(HttpMethod method, string path, string? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+        async Task Delivered(string batch, string provider)
+        {
+            JsonElement recipients = default;
+            await Eventually.Until(async () => (recipients = (await Send(HttpMethod.Get, $"/api/v1/notifications/{batch}/recipients")).Body)
+                .GetProperty("ended").GetInt32() == 1, Patience, $"{batch} ended");
+            var recipient = recipients.GetProperty("recipients")[0];
+            Assert.Equal(("delivered", provider), (recipient.GetProperty("state").GetString(), recipient.GetProperty("provider").GetString()));
+        }
+
+        var (saved, _) = await Send(HttpMethod.Post, "/api/v1/notifications/templates", """
+            {"id":"report-ready","channel":"sms","fallbackLanguage":"en","maxSegments":2,"texts":{"en":{"body":"Dear {{ name }}, your report {{ report }} is ready."},
+             "ur":{"body":"محترم {{ name }}، آپ کی رپورٹ {{ report }} تیار ہے۔"}}}
+            """);
+        Assert.Equal(HttpStatusCode.Created, saved);
+        var (accepted, sms) = await Send(HttpMethod.Post, "/api/v1/notifications", """
+            {"channel":"sms","recipients":["0300 1234567","12345"],"template":{"id":"report-ready"},"language":"ur","data":{"name":"عائشہ","report":"LAB-0440"}}
+            """);
+        Assert.Equal(HttpStatusCode.Accepted, accepted);
+        Assert.Equal("1", sms.GetProperty("recipients").GetString());
+        await Delivered(sms.GetProperty("id").GetString()!, "demo-twilio");
+        var (_, email) = await Send(HttpMethod.Post, "/api/v1/notifications",
+            """{"channel":"email","recipients":["ayesha@example.gov.pk"],"content":{"subject":"Your receipt","body":"Your payment of 1500.00 PKR is received."}}""");
+        await Delivered(email.GetProperty("id").GetString()!, "demo-sendgrid");
+
+        await Eventually.Until(async () => JsonDocument.Parse(await http.GetStringAsync("/dev/webhook-receiver")).RootElement.EnumerateArray()
+            .Count(w => w.GetProperty("event").GetString() == "notification.batch-completed") >= 2, Patience, "two notification.batch-completed webhooks");
+        string log;
+        lock (_hostOutput) log = _hostOutput.ToString();
+        foreach (var personal in new[] { "3001234567", "ayesha@", "عائشہ" })
+            Assert.DoesNotContain(personal, log, StringComparison.OrdinalIgnoreCase);
+    }
+
     void StartHost()
     {
         var start = ProgramRun.StartInfo(Dll("HostDll"));

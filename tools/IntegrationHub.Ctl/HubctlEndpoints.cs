@@ -10,7 +10,8 @@ internal static class HubctlEndpoints
 {
     public static IReadOnlyList<HubEndpoint> All { get; } =
         [new Gateway.GatewayEndpoint(), new Providers.ProvidersEndpoint(), new Webhooks.WebhooksEndpoint(), new Sample.SampleEndpoint(),
-         new Clinical.ClinicalEndpoint(), new Abdm.AbdmEndpoint(), new Payments.PaymentsEndpoint()];
+         new Clinical.ClinicalEndpoint(), new Abdm.AbdmEndpoint(), new Payments.PaymentsEndpoint(),
+         new Notifications.NotificationsEndpoint()];
 
     /// <summary>Every scope a token may grant.</summary>
     public static IReadOnlyList<string> Scopes { get; } = All.SelectMany(e => e.Scopes).Select(s => s.Name).Distinct().Order(StringComparer.Ordinal).ToList();
