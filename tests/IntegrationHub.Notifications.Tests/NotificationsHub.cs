@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using IntegrationHub.Adapters.Notifications.Simulator;
 using IntegrationHub.Hosting.Security;
@@ -73,24 +71,10 @@ public abstract class NotificationsHub : IAsyncLifetime
     public string Token(string department = Department, params string[] scopes) =>
         DevTokens.Create(_signingKey, department, scopes.Length > 0 ? scopes : [NotificationScopes.Read.Name, NotificationScopes.Write.Name], TimeSpan.FromMinutes(10));
 
-    public async Task<(HttpResponseMessage Response, JsonNode? Body)> Get(string path, string? token = "")
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token == "" ? Token() : token);
-        var response = await Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response, text.StartsWith('{') || text.StartsWith('[') ? JsonNode.Parse(text) : null);
-    }
+    public Task<(HttpResponseMessage Response, JsonNode? Body)> Get(string path, string? token = "") => new JsonApi(() => Http, () => Token()).Get(path, token);
 
-    public async Task<(HttpResponseMessage Response, JsonNode? Body)> Post(string path, string json, string? token = "", string? idempotencyKey = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token == "" ? Token() : token);
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        var response = await Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response, text.StartsWith('{') || text.StartsWith('[') ? JsonNode.Parse(text) : null);
-    }
+    public Task<(HttpResponseMessage Response, JsonNode? Body)> Post(string path, string json, string? token = "", string? idempotencyKey = null) =>
+        new JsonApi(() => Http, () => Token()).Post(path, json, token, idempotencyKey);
 }
 
 public sealed class InMemoryNotificationsHub : NotificationsHub
