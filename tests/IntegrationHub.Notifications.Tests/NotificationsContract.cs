@@ -208,6 +208,41 @@ public abstract class NotificationsContract<THub>(THub hub) : IClassFixture<THub
         Assert.NotNull(body!["errors"]![field]);
     }
 
+    public static TheoryData<string, string, byte[]> HostileInputs => new()
+    {
+        { "/api/v1/notifications", "application/json", [.. Encoding.UTF8.GetBytes("{\"channel\":\"sms\",\"recipients\":[\""), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"],\"content\":{\"body\":\"x\"}}")] },
+        { "/api/v1/notifications", "application/json", Encoding.UTF8.GetBytes("{\"channel\":\"sms\",\"recipients\":[\"0300\\u00001234567\"],\"content\":{\"body\":\"a\\u0000b\"}}") },
+        { "/api/v1/notifications", "application/json", Encoding.UTF8.GetBytes(new string('[', 10_000)) },
+        { "/api/v1/notifications/templates", "application/json", Encoding.UTF8.GetBytes("{\"id\":\"x\",\"channel\":\"sms\",\"fallbackLanguage\":\"en\",\"texts\":{\"en\":{\"body\":\"{% for %}\"}}}") },
+        { "/api/v1/notifications/callbacks/twilio/t-twilio", "application/x-www-form-urlencoded", [0x4D, 0x65, 0xC3, 0x28, 0x3D, 0x00] },
+        { "/api/v1/notifications/callbacks/sendgrid/t-sendgrid", "application/json", Encoding.UTF8.GetBytes("[{\"sg_message_id\":1e999999}]") },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileInputs))]
+    public async Task Hostile_input_gets_a_clear_4xx_never_a_500(string path, string contentType, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new(contentType);
+        request.Headers.Authorization = new("Bearer", hub.Token());
+        request.Headers.TryAddWithoutValidation(TwilioSignature.Header, "AAAA");
+        request.Headers.TryAddWithoutValidation(SendGridSignature.SignatureHeader, "MEUCIQ");
+        request.Headers.TryAddWithoutValidation(SendGridSignature.TimestampHeader, "99999999999999999999");
+
+        using var response = await hub.Http.SendAsync(request);
+
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task A_huge_number_in_the_data_is_text_not_a_number()
+    {
+        var batch = await Send("""{"channel":"sms","recipients":["0300 3333333"],"content":{"body":"Code {{ n }}"},"data":{"n":1e999999}}""");
+
+        await Completed(batch);
+        Assert.Contains(hub.Twilio.Messages, m => m.Body == "Code 1e999999");
+    }
+
     [Fact]
     public async Task Another_departments_request_is_not_found()
     {
