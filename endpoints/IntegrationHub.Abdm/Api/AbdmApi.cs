@@ -171,19 +171,7 @@ public static class AbdmApi
             return errors.Count == 0 ? request : null;
         }
 
-        static string? Text(JsonElement element, string name, Dictionary<string, string[]> errors, bool required = false, string prefix = "")
-        {
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-            {
-                if (required) errors[prefix + name] = [$"{name} is required."];
-                return null;
-            }
-            if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= 256 } text || text.Any(char.IsControl))
-            {
-                errors[prefix + name] = [$"{name} is a string of 1 to 256 characters without control characters."];
-                return null;
-            }
-            return text;
-        }
+        static string? Text(JsonElement element, string name, Dictionary<string, string[]> errors, bool required = false, string prefix = "") =>
+            JsonFields.Text(element, name, errors, required, max: 256, prefix: prefix);
     }
 }

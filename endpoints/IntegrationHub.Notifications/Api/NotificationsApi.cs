@@ -63,20 +63,20 @@ public static class NotificationsApi
         if (json is null || json.RootElement.ValueKind != JsonValueKind.Object) return Invalid("body", problem ?? "The body must be a JSON object.");
         var root = json.RootElement;
         var errors = new Dictionary<string, string[]>();
-        var id = Text(root, "id", errors, required: true, max: 64);
+        var id = JsonFields.Text(root, "id", errors, required: true, max: 64);
         if (id is not null && !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) errors["id"] = ["id is letters, digits, '-' and '_'."];
-        var channelText = Text(root, "channel", errors, required: true, max: 5);
+        var channelText = JsonFields.Text(root, "channel", errors, required: true, max: 5);
         Channel? channel = channelText switch { "sms" => Channel.Sms, "email" => Channel.Email, null => null, _ => null };
         if (channelText is not null && channel is null) errors["channel"] = ["channel is sms or email."];
-        var fallback = Text(root, "fallbackLanguage", errors, required: true, max: 8);
+        var fallback = JsonFields.Text(root, "fallbackLanguage", errors, required: true, max: 8);
         var texts = new Dictionary<string, TemplateText>(StringComparer.Ordinal);
         if (!root.TryGetProperty("texts", out var list) || list.ValueKind != JsonValueKind.Object)
             errors["texts"] = ["texts is an object of languages, e.g. { \"en\": { \"body\": \"…\" } }."];
         else
             foreach (var language in list.EnumerateObject().Take(20))
             {
-                var text = Text(language.Value, "body", errors, required: true, max: 20_000, prefix: $"texts.{language.Name}.");
-                var subject = Text(language.Value, "subject", errors, max: 500, prefix: $"texts.{language.Name}.");
+                var text = JsonFields.Text(language.Value, "body", errors, required: true, max: 20_000, prefix: $"texts.{language.Name}.", lineBreaks: true);
+                var subject = JsonFields.Text(language.Value, "subject", errors, max: 500, prefix: $"texts.{language.Name}.");
                 if (channel == Channel.Email && subject is null) errors[$"texts.{language.Name}.subject"] = ["an e-mail template's text has a subject."];
                 if (text is not null) texts[language.Name] = new TemplateText(text, subject);
             }
@@ -84,7 +84,7 @@ public static class NotificationsApi
         if (root.TryGetProperty("maxSegments", out var max) && max.ValueKind != JsonValueKind.Null)
             if (max.ValueKind == JsonValueKind.Number && max.TryGetInt32(out var m) && m is >= 1 and <= 10) maxSegments = m;
             else errors["maxSegments"] = ["maxSegments is 1 to 10."];
-        var registration = Text(root, "registrationId", errors, max: 64);
+        var registration = JsonFields.Text(root, "registrationId", errors, max: 64);
         var otp = root.TryGetProperty("otp", out var o) && o.ValueKind == JsonValueKind.True;
         if (fallback is not null && texts.Count > 0 && !texts.ContainsKey(fallback)) errors["fallbackLanguage"] = [$"the fallback language '{fallback}' has no text."];
         if (errors.Count == 0)
@@ -213,20 +213,6 @@ public static class NotificationsApi
     static ValidationProblem Invalid(string field, string problem) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [problem] }, title: "The request is not valid");
 
-    internal static string? Text(JsonElement element, string name, Dictionary<string, string[]> errors, bool required = false, int max = 200, string prefix = "")
-    {
-        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            if (required) errors[prefix + name] = [$"{prefix}{name} is required."];
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 } text || text.Length > max || text.Contains('\0'))
-        {
-            errors[prefix + name] = [$"{prefix}{name} is a string of 1 to {max} characters."];
-            return null;
-        }
-        return text;
-    }
 }
 
 /// <summary>The body of <c>POST /api/v1/notifications</c>, every field checked.</summary>
@@ -239,7 +225,7 @@ internal sealed record NotificationRequest(Channel Channel, IReadOnlyList<Notifi
 
     public static NotificationRequest? Read(JsonElement root, int maxRecipients, Dictionary<string, string[]> errors)
     {
-        var channelText = NotificationsApi.Text(root, "channel", errors, required: true, max: 5);
+        var channelText = JsonFields.Text(root, "channel", errors, required: true, max: 5);
         Channel? channel = channelText switch { "sms" => Adapters.Notifications.Channel.Sms, "email" => Adapters.Notifications.Channel.Email, _ => null };
         if (channelText is not null && channel is null) errors["channel"] = ["channel is sms or email."];
         var recipients = new List<Recipient>();
@@ -252,8 +238,8 @@ internal sealed record NotificationRequest(Channel Channel, IReadOnlyList<Notifi
             {
                 if (item.ValueKind == JsonValueKind.String && item.GetString() is { Length: > 0 and <= 254 } plain)
                     recipients.Add(new Recipient(plain, new Dictionary<string, object?>(), null));
-                else if (item.ValueKind == JsonValueKind.Object && NotificationsApi.Text(item, "to", errors, required: true, max: 254, prefix: $"recipients[{i}].") is { } to)
-                    recipients.Add(new Recipient(to, DataOf(item, errors, $"recipients[{i}]."), NotificationsApi.Text(item, "language", errors, max: 8, prefix: $"recipients[{i}].")));
+                else if (item.ValueKind == JsonValueKind.Object && JsonFields.Text(item, "to", errors, required: true, max: 254, prefix: $"recipients[{i}].") is { } to)
+                    recipients.Add(new Recipient(to, DataOf(item, errors, $"recipients[{i}]."), JsonFields.Text(item, "language", errors, max: 8, prefix: $"recipients[{i}].")));
                 else if (item.ValueKind != JsonValueKind.Object)
                     errors[$"recipients[{i}]"] = ["a recipient is a phone number or e-mail address, or { to, data?, language? }."];
             }
@@ -261,23 +247,23 @@ internal sealed record NotificationRequest(Channel Channel, IReadOnlyList<Notifi
         int? version = null;
         if (root.TryGetProperty("template", out var template) && template.ValueKind == JsonValueKind.Object)
         {
-            templateId = NotificationsApi.Text(template, "id", errors, required: true, max: 64, prefix: "template.");
+            templateId = JsonFields.Text(template, "id", errors, required: true, max: 64, prefix: "template.");
             if (template.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null)
                 if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= 1) version = n;
                 else errors["template.version"] = ["template.version is a positive number."];
         }
         RawContent? content = null;
         if (root.TryGetProperty("content", out var raw) && raw.ValueKind == JsonValueKind.Object)
-            content = NotificationsApi.Text(raw, "body", errors, required: true, max: 20_000, prefix: "content.") is { } text
-                ? new RawContent(text, NotificationsApi.Text(raw, "subject", errors, max: 500, prefix: "content."))
+            content = JsonFields.Text(raw, "body", errors, required: true, max: 20_000, prefix: "content.", lineBreaks: true) is { } text
+                ? new RawContent(text, JsonFields.Text(raw, "subject", errors, max: 500, prefix: "content."))
                 : null;
         if ((templateId is null) == (content is null) && !errors.ContainsKey("template.id") && !errors.ContainsKey("content.body"))
             errors["template"] = ["Name a template, or give content, not both."];
         if (channel == Adapters.Notifications.Channel.Email && content is { Subject: null }) errors["content.subject"] = ["an e-mail has a subject."];
-        var priority = NotificationsApi.Text(root, "priority", errors, max: 8) ?? "normal";
+        var priority = JsonFields.Text(root, "priority", errors, max: 8) ?? "normal";
         if (priority is not ("normal" or "critical")) errors["priority"] = ["priority is normal or critical."];
         var data = DataOf(root, errors, "");
-        var language = NotificationsApi.Text(root, "language", errors, max: 8);
+        var language = JsonFields.Text(root, "language", errors, max: 8);
         return channel is null ? null : new NotificationRequest(channel.Value, recipients, templateId, version, content, data, language, priority == "critical");
     }
 

@@ -80,13 +80,13 @@ public static class PaymentsApi
         var root = json.RootElement;
         if (root.ValueKind != JsonValueKind.Object) return Invalid("body", "The body must be a JSON object.");
         var reference = Fields.Reference(root, "reference", errors, required: true);
-        var currency = Fields.Text(root, "currency", errors, required: true, max: 3);
+        var currency = JsonFields.Text(root, "currency", errors, required: true, max: 3);
         string? payerName = null, mobile = null, email = null;
         if (root.TryGetProperty("payer", out var payer) && payer.ValueKind == JsonValueKind.Object)
         {
-            payerName = Fields.Text(payer, "name", errors, required: true, max: 200, prefix: "payer.");
-            mobile = Fields.Text(payer, "mobile", errors, max: 20, prefix: "payer.");
-            email = Fields.Text(payer, "email", errors, max: 254, prefix: "payer.");
+            payerName = JsonFields.Text(payer, "name", errors, required: true, max: 200, prefix: "payer.");
+            mobile = JsonFields.Text(payer, "mobile", errors, max: 20, prefix: "payer.");
+            email = JsonFields.Text(payer, "email", errors, max: 254, prefix: "payer.");
         }
         else errors["payer"] = ["payer is an object with the payer's name (and mobile, email if known)."];
         var items = new List<BillItem>();
@@ -95,14 +95,14 @@ public static class PaymentsApi
         else
             foreach (var (item, i) in list.EnumerateArray().Select((item, i) => (item, i)))
             {
-                var description = Fields.Text(item, "description", errors, required: true, max: 200, prefix: $"items[{i}].");
-                var amount = Fields.Text(item, "amount", errors, required: true, max: 24, prefix: $"items[{i}].");
+                var description = JsonFields.Text(item, "description", errors, required: true, max: 200, prefix: $"items[{i}].");
+                var amount = JsonFields.Text(item, "amount", errors, required: true, max: 24, prefix: $"items[{i}].");
                 if (description is null || amount is null || currency is null) continue;
                 if (Money.TryParse(amount, currency, out var money, out var why) && money.Value.Minor > 0) items.Add(new BillItem(description, money.Value.Minor));
                 else if (!errors.ContainsKey("currency")) errors[$"items[{i}].amount"] = [why ?? "an item's amount is above zero."];
             }
         DateOnly? due = null;
-        if (Fields.Text(root, "dueDate", errors, max: 10) is { } dueText)
+        if (JsonFields.Text(root, "dueDate", errors, max: 10) is { } dueText)
             if (DateOnly.TryParseExact(dueText, "yyyy-MM-dd", out var parsed)) due = parsed;
             else errors["dueDate"] = ["dueDate is a date such as 2026-12-31."];
         if (currency is not null && !Currencies.TryGet(currency, out _)) errors["currency"] = [$"'{currency}' is not a currency the hub knows (ISO 4217, e.g. PKR, INR, USD)."];
@@ -166,18 +166,18 @@ public static class PaymentsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No payment accounts",
                 detail: $"Department '{department}' has no gateway account in {PaymentsOptions.SectionName}:Departments.");
 
-        var billId = Fields.Text(root, "billId", errors, max: 64);
-        var amountText = Fields.Text(root, "amount", errors, max: 24);
-        var currencyText = Fields.Text(root, "currency", errors, max: 3);
-        var accountName = Fields.Text(root, "account", errors, max: 40);
-        var method = Fields.Text(root, "method", errors, max: 20) ?? PaymentMethods.HostedCheckout;
-        var description = Fields.Text(root, "description", errors, max: 100);
-        var returnUrl = Fields.Text(root, "returnUrl", errors, max: 2000);
+        var billId = JsonFields.Text(root, "billId", errors, max: 64);
+        var amountText = JsonFields.Text(root, "amount", errors, max: 24);
+        var currencyText = JsonFields.Text(root, "currency", errors, max: 3);
+        var accountName = JsonFields.Text(root, "account", errors, max: 40);
+        var method = JsonFields.Text(root, "method", errors, max: 20) ?? PaymentMethods.HostedCheckout;
+        var description = JsonFields.Text(root, "description", errors, max: 100);
+        var returnUrl = JsonFields.Text(root, "returnUrl", errors, max: 2000);
         string? mobile = null, cnic = null;
         if (root.TryGetProperty("payer", out var payer) && payer.ValueKind == JsonValueKind.Object)
         {
-            mobile = Fields.Text(payer, "mobile", errors, max: 11, prefix: "payer.");
-            cnic = Fields.Text(payer, "cnicLast6", errors, max: 6, prefix: "payer.");
+            mobile = JsonFields.Text(payer, "mobile", errors, max: 11, prefix: "payer.");
+            cnic = JsonFields.Text(payer, "cnicLast6", errors, max: 6, prefix: "payer.");
         }
         if (method is not (PaymentMethods.HostedCheckout or PaymentMethods.MobileWallet))
             errors["method"] = [$"method is {PaymentMethods.HostedCheckout} or {PaymentMethods.MobileWallet}."];
@@ -255,8 +255,8 @@ public static class PaymentsApi
         if (json is null) return Invalid("body", problem ?? "The body must be JSON.");
         var root = json.RootElement;
         if (root.ValueKind != JsonValueKind.Object) return Invalid("body", "The body must be a JSON object.");
-        var amountText = Fields.Text(root, "amount", errors, max: 24);
-        var reason = Fields.Text(root, "reason", errors, required: true, max: 200);
+        var amountText = JsonFields.Text(root, "amount", errors, max: 24);
+        var reason = JsonFields.Text(root, "reason", errors, required: true, max: 200);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The refund is not valid");
         var refundRoute = $"POST {PaymentStatuses.Route}/{{id}}/refunds";
         var refundHash = Convert.ToHexString(SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes(id)]));
@@ -332,34 +332,13 @@ public static class PaymentsApi
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}", detail: $"The department has no {what} '{id}'.");
 }
 
-/// <summary>Reading JSON fields with every problem named (text only: amounts are decimal strings, never JSON numbers).</summary>
+/// <summary>The payments API's own field: a reference every gateway can carry.</summary>
 internal static class Fields
 {
-    public static string? Text(JsonElement element, string name, Dictionary<string, string[]> errors, bool required = false, int max = 200, string prefix = "")
-    {
-        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            if (required) errors[prefix + name] = [$"{prefix}{name} is required."];
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            errors[prefix + name] = [$"{prefix}{name} must be a string{(name.Contains("amount", StringComparison.OrdinalIgnoreCase) ? " such as \"1500.00\" (amounts are never JSON numbers)" : "")}."];
-            return null;
-        }
-        var text = value.GetString()!;
-        if (text.Length == 0 || text.Length > max || text.Any(char.IsControl))
-        {
-            errors[prefix + name] = [$"{prefix}{name} is 1 to {max} characters without control characters."];
-            return null;
-        }
-        return text;
-    }
-
     /// <summary>A reference the gateways can carry: 1 to 20 ASCII letters and digits.</summary>
     public static string? Reference(JsonElement element, string name, Dictionary<string, string[]> errors, bool required = false)
     {
-        var text = Text(element, name, errors, required, 20);
+        var text = JsonFields.Text(element, name, errors, required, 20);
         if (text is not null && !text.All(char.IsAsciiLetterOrDigit))
         {
             errors[name] = [$"{name} is 1 to 20 ASCII letters and digits (what every gateway can carry)."];
