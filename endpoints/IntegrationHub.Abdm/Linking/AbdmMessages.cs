@@ -18,10 +18,10 @@ public sealed record FindPatient(string TransactionId, string HipId, PatientQuer
 public sealed record PatientLookedUp(string TransactionId, RegistryPatient? Patient, bool Ambiguous, bool RegistryFailed);
 
 /// <summary>
-/// One call to the gateway (<see cref="GatewayCallHandler"/>), its body already in the v3 shape. With <paramref name="ReplyTo"/>
+/// One call to the gateway (<see cref="GatewayCallHandler"/>, which stamps it when sent), its body already in the v3 shape. With <paramref name="ReplyTo"/>
 /// the flow hears of a refusal (<see cref="GatewayCallRefused"/>); answers to the gateway's own requests need none.
 /// </summary>
-public sealed record CallGateway(AbdmOutbound Call, string RequestId, DateTimeOffset Timestamp, string Body, string? HipId = null,
+public sealed record CallGateway(AbdmOutbound Call, string RequestId, string Body, string? HipId = null,
     string? LinkToken = null, string? ReplyTo = null);
 public sealed record GatewayCallRefused(string FlowId, AbdmOutbound Call, int Status, string? Code, string Message);
 

@@ -120,7 +120,7 @@ public sealed class HipLinkingSaga(IBus bus, AbdmOptions options, ILinkedCareCon
     }
 
     Task Gateway(AbdmOutbound call, string requestId, System.Text.Json.Nodes.JsonObject body, string? linkToken = null) =>
-        bus.SendLocal(new CallGateway(call, requestId, time.GetUtcNow(), body.ToJsonString(), Data.HipId, linkToken, ReplyTo: Data.LinkKey));
+        bus.SendLocal(new CallGateway(call, requestId, body.ToJsonString(), Data.HipId, linkToken, ReplyTo: Data.LinkKey));
 
     Task KeepUnmatched(string hipId, string call, string requestId, string answered, string? code)
     {

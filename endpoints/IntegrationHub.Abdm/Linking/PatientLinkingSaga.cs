@@ -214,7 +214,7 @@ public sealed class PatientLinkingSaga(IBus bus, AbdmOptions options, ILinkedCar
     }
 
     Task Answer(AbdmOutbound call, System.Text.Json.Nodes.JsonObject body) =>
-        bus.SendLocal(new CallGateway(call, Guid.NewGuid().ToString(), time.GetUtcNow(), body.ToJsonString()));
+        bus.SendLocal(new CallGateway(call, Guid.NewGuid().ToString(), body.ToJsonString()));
 
     /// <summary>Where the OTP went, as ABDM shows it to the patient: the last four digits only.</summary>
     static string Hint(string? mobile) => mobile is { Length: >= 4 } m ? new string('*', 6) + m[^4..] : "******";
